@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from civicgrid.api import api
+from civicgrid.core.urls import root_urlpatterns
+
+urlpatterns = [
+    *root_urlpatterns,
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("civicgrid.core.urls")),
+    path("regions/", include("civicgrid.regions.urls")),
+    path("people/", include("civicgrid.people.urls")),
+]

@@ -1,0 +1,26 @@
+import pytest
+
+from civicgrid.regions.geo import grid_index
+from tests.factories import Tree
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    """A small real region tree (two streets, four grids) with staff; see tests.factories.Tree."""
+    grid_index.invalidate()
+    return Tree()
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # The manifest storage needs collectstatic; tests serve static files straight from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    yield
+    grid_index.invalidate()

@@ -1,0 +1,100 @@
+"""Isolation: a user posted in one street sees nothing of another street, through any page or endpoint.
+
+The test walks every URL pattern the site has (pages and API), fills each parameter with an object of street A,
+adds a search for street A's names, and requests it as a street officer of street B. Whatever answers must not
+contain any of street A's names, codes or people. New pages and endpoints are covered without being listed here.
+"""
+
+import re
+from collections.abc import Iterator
+from html import escape
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from civicgrid.people.models import Post
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+# Street A's names and codes, as they would appear in a page or a JSON body.
+SECRETS = ("宁海路", "仙霞路", "王网格", "李网格", "陈网格长", "刘民警", "320106001003", "worker_a1", "officer_a")
+SKIPPED_PREFIXES = ("admin/", "i18n/", "static/", "media/")
+PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def routes(resolvers=None, prefix: str = "") -> Iterator[str]:
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from routes(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def fill(route: str, values: dict[str, str]) -> str | None:
+    """The route with every parameter replaced by street A's object of that kind; None if a kind is unknown."""
+    path = route.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\.", ".")
+    for match in PARAMETER.finditer(route):
+        name = match.group("name")
+        value = next((v for key, v in values.items() if key in name), None)
+        if value is None:
+            return None
+        path = path.replace(match.group(0), value)
+    if any(ch in path for ch in "^$()[]?*+\\"):
+        return None  # a regex route this test cannot fill
+    return "/" + path
+
+
+def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
+    post_a = Post.objects.get(user=tree.worker_a1)
+    values = {
+        "code": tree.grid_a1.code,
+        "username": "worker_a1",
+        "post": str(post_a.pk),
+        "id": str(post_a.pk),
+        "pk": str(post_a.pk),
+        "format": "json",
+    }
+    client = Client()
+    assert client.login(username="officer_b", password=PASSWORD)
+    checked = []
+    for route in sorted(set(routes())):
+        if route.lstrip("^").startswith(SKIPPED_PREFIXES):
+            continue
+        path = fill(route, values)
+        if path is None:
+            continue
+        search = {
+            "q": "仙霞",
+            "parent": tree.community_a.code,
+            "root": tree.street_a.code,
+            "region": tree.street_a.code,
+            "lon": "118.705",
+            "lat": "32.005",
+        }
+        for params in ({}, search):
+            url = f"{path}?{urlencode(params)}" if params else path
+            response = client.get(path, params)
+            assert response.status_code < 500, url
+            body = response.content.decode("utf-8", errors="replace")
+            # a page may echo the address it was asked for (language switch, pager): that is not a leak
+            body = body.replace(escape(url), "").replace(url, "")
+            leaked = [secret for secret in SECRETS if secret in body]
+            assert not leaked, f"{url} ({response.status_code}) shows {leaked}"
+            checked.append(url)
+    # the walk must have reached the pages and the API, or it proves nothing
+    assert any(url.startswith("/api/v1/regions") for url in checked), checked
+    assert any(url.startswith("/regions/") for url in checked), checked
+    assert any(url.startswith("/people/") for url in checked), checked
+
+
+def test_the_same_urls_do_show_street_a_to_its_own_officer(tree):
+    # the positive control: the secrets are findable, so their absence above means something
+    client = Client()
+    assert client.login(username="officer_a", password=PASSWORD)
+    body = client.get(f"/regions/{tree.grid_a1.code}/").content.decode()
+    assert "仙霞路第一网格" in body
+    assert "王网格" in client.get(f"/api/v1/regions/{tree.grid_a1.code}").content.decode()
