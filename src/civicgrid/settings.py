@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "civicgrid.core",
     "civicgrid.people",
     "civicgrid.regions",
+    "civicgrid.workorders",
     "civicgrid.demo",
 ]
 
@@ -144,6 +145,13 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# Where SMS to residents go: a class with send(phone, text). The default records them and sends nothing.
+NOTIFICATION_SMS_BACKEND = os.environ.get("SMS_BACKEND", "civicgrid.core.notifications.ConsoleSmsBackend")
+# Anonymous reports accepted per client (hashed address) per hour; a reporter may reopen within this many days.
+ANONYMOUS_REPORTS_PER_HOUR = int(os.environ.get("ANONYMOUS_REPORTS_PER_HOUR", "10"))
+WORK_ORDER_REOPEN_DAYS = 7
+# Office hours of street offices and departments: working-hour deadlines count only these periods (local time).
+WORKING_PERIODS = [("08:30", "12:00"), ("13:30", "17:30")]
 FORMAT_MODULE_PATH = ["civicgrid.core.formats"]  # 2026-11-24 14:05 and 1,100,000 in both languages
 USE_I18N = True
 USE_TZ = True

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("civicgrid.core.urls")),
     path("regions/", include("civicgrid.regions.urls")),
     path("people/", include("civicgrid.people.urls")),
+    path("workorders/", include("civicgrid.workorders.urls")),
 ]

@@ -51,3 +51,17 @@ class Conflict(DomainError):
 
     status = 409
     default_message = _("该记录已被他人修改，请刷新后重试。")
+
+
+class NotFound(DomainError):
+    """No such object, or one the actor may not know exists."""
+
+    status = 404
+    default_message = _("没有找到该记录，或它不在您的管辖范围内。")
+
+
+class RateLimited(DomainError):
+    """Too many requests from one client in a short time."""
+
+    status = 429
+    default_message = _("提交过于频繁，请稍后再试。")
