@@ -195,6 +195,7 @@ SECURE_CSP = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
+NINJA_PAGINATION_CLASS = "civicgrid.core.pagination.BoundedLimitOffsetPagination"
 
 LOGGING = {
     "version": 1,

@@ -136,3 +136,9 @@ def test_session_writes_need_the_csrf_token(tree):
     response = client.post("/api/v1/people/me/tokens", json.dumps({"name": "x"}), content_type="application/json")
     assert response.status_code == 403
     assert not ApiToken.objects.exists()
+
+
+def test_a_list_offset_beyond_any_list_is_a_422_not_a_database_error(tree):
+    client = logged_in("officer_a")
+    assert client.get("/api/v1/people/", {"offset": 2**64}).status_code == 422
+    assert client.get("/api/v1/people/", {"offset": 10}).status_code == 200

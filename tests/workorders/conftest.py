@@ -31,7 +31,9 @@ class Linkage:
         self.district_operator = staff(Role.OPERATOR, tree.district, username="district_operator", full_name="区指挥员")
         self.city_operator = staff(Role.OPERATOR, tree.city, username="city_operator", full_name="市指挥员")
         self.community_head_a = staff(Role.COMMUNITY_HEAD, tree.community_a, username="head_a", full_name="仙霞路书记")
-        self.water_handler = staff(Role.DEPARTMENT_HANDLER, department=self.water, username="water_1", full_name="水务甲")
+        self.water_handler = staff(
+            Role.DEPARTMENT_HANDLER, department=self.water, username="water_1", full_name="水务甲"
+        )
         self.police_1 = staff(Role.DEPARTMENT_HANDLER, department=self.police, username="police_1", full_name="交警甲")
         self.police_2 = staff(Role.DEPARTMENT_HANDLER, department=self.police, username="police_2", full_name="交警乙")
         self.cm_handler = staff(

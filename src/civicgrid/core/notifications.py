@@ -38,7 +38,7 @@ class ConsoleSmsBackend:
 
 
 def sms_backend() -> SmsBackend:
-    return import_string(settings.NOTIFICATION_SMS_BACKEND)()  # type: ignore[no-any-return]
+    return import_string(settings.NOTIFICATION_SMS_BACKEND)()
 
 
 def to_staff(users: Any, message: Message) -> list[Notification]:

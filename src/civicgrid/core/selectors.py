@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.core.jurisdiction import restrict
-from civicgrid.core.models import AuditEntry, PersonalDataAccess
+from civicgrid.core.models import AuditEntry, CalendarDay, Notification, PersonalDataAccess
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,25 @@ def personal_data_accesses(*, actor: Any, who: str = "") -> QuerySet[PersonalDat
     if who:
         rows = rows.filter(actor_name__icontains=who)
     return rows
+
+
+def inbox(*, actor: Any) -> QuerySet[Notification]:
+    """The actor's own in-app messages, newest first."""
+    return Notification.objects.filter(recipient=actor, channel="inbox")
+
+
+def unread_count(*, actor: Any) -> int:
+    return inbox(actor=actor).filter(read_at__isnull=True).count()
+
+
+def calendar_days(*, year: int) -> QuerySet[CalendarDay]:
+    """The days of a year that differ from Monday-to-Friday, or carry a name: what an administrator checks."""
+    rows = CalendarDay.objects.filter(date__year=year)
+    weekend = Q(date__week_day__in=[1, 7])
+    return rows.filter((weekend & Q(is_working_day=True)) | (~weekend & Q(is_working_day=False)) | ~Q(name=""))
+
+
+def calendar_years() -> list[int]:
+    return sorted(
+        {day.year for day in CalendarDay.objects.filter(date__month=1, date__day=1).values_list("date", flat=True)}
+    )

@@ -5,12 +5,13 @@ from typing import Any
 
 import chinese_calendar
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core import audit
 from civicgrid.core import calendar as working_calendar
 from civicgrid.core.errors import ValidationError
-from civicgrid.core.models import CalendarDay
+from civicgrid.core.models import CalendarDay, Notification
 from civicgrid.people.permissions import require_administrator_or_system
 
 # chinese-calendar names holidays in English; offices write them in Chinese.
@@ -65,7 +66,7 @@ def calendar_load_years(*, actor: Any, years: list[int]) -> int:
         )
     present = set(CalendarDay.objects.filter(date__year__in=years).values_list("date__year", flat=True).distinct())
     loaded = 0
-    for year in years:
+    for year in sorted(set(years)):  # a year named twice is loaded once
         if year in present:
             continue
         loaded += len(CalendarDay.objects.bulk_create(_year_rows(year)))
@@ -101,14 +102,25 @@ def calendar_day_set(*, actor: Any, day: date, is_working_day: bool, name: str =
         raise ValidationError(_("名称不能超过 40 个字。"))
     row = CalendarDay.objects.select_for_update().filter(date=day).first()
     if row is None:
-        raise ValidationError(
-            _("%(year)s 年的工作日历还没有建立，请先建立该年。") % {"year": day.year}
-        )
+        raise ValidationError(_("%(year)s 年的工作日历还没有建立，请先建立该年。") % {"year": day.year})
     before = {"is_working_day": row.is_working_day, "name": row.name}
     row.is_working_day = is_working_day
     row.name = name.strip()
     row.save(update_fields=["is_working_day", "name", "updated_at"])
-    audit.record(actor=actor, action="calendar.set_day", obj=row, before=before,
-                 after={"is_working_day": row.is_working_day, "name": row.name})
+    audit.record(
+        actor=actor,
+        action="calendar.set_day",
+        obj=row,
+        before=before,
+        after={"is_working_day": row.is_working_day, "name": row.name},
+    )
     transaction.on_commit(working_calendar.invalidate)
     return row
+
+
+def notifications_mark_read(*, actor: Any, notification_id: int | None = None) -> int:
+    """Mark one of the actor's own messages read, or all of them. A personal flag: not audited."""
+    rows = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_id is not None:
+        rows = rows.filter(pk=notification_id)
+    return rows.update(read_at=timezone.now())

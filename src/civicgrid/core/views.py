@@ -7,13 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from civicgrid.core import selectors
+from civicgrid.core import selectors, services
 from civicgrid.core.errors import DomainError
 from civicgrid.people import selectors as people
 from civicgrid.people.permissions import is_administrator
@@ -78,7 +80,23 @@ def home(request: HttpRequest) -> HttpResponse:
         ]
         counts = [(label, n) for label, n in counts if n]
         counts.append((pgettext("count", "工作人员"), people.users(actor=user).count()))
-    return render(request, "core/home.html", {"tops": tops, "counts": counts, "posts": posts, "my_grids": grids})
+    return render(
+        request,
+        "core/home.html",
+        {"tops": tops, "counts": counts, "posts": posts, "my_grids": grids, "work": _my_work(user)},
+    )
+
+
+def _my_work(user: Any) -> list[tuple[str, str, int]]:
+    """What waits for this person in the work-order lists (the home page is the one page that spans apps)."""
+    from civicgrid.workorders import selectors as workorders
+
+    waiting = [
+        ("queue", pgettext("count", "待派遣"), workorders.queue(actor=user).count()),
+        ("tasks", pgettext("count", "待办理"), workorders.tasks_of(actor=user).count()),
+        ("verify", pgettext("count", "待核查"), workorders.to_verify(actor=user).count()),
+    ]
+    return [row for row in waiting if row[2]]
 
 
 def _date(value: str | None) -> date | None:
@@ -123,4 +141,67 @@ def access_log(request: HttpRequest) -> HttpResponse:
         request,
         "core/access_log.html",
         {"page": page_of(request, rows), "who": who, "query": query_without_page(request)},
+    )
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        services.notifications_mark_read(actor=request.user)
+        return redirect("core:inbox")
+    return render(request, "core/inbox.html", {"page": page_of(request, selectors.inbox(actor=request.user))})
+
+
+@login_required
+def inbox_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Open a message: mark it read and go where it points (only to a page of this site)."""
+    message = selectors.inbox(actor=request.user).filter(pk=notification_id).first()
+    if message is None:
+        raise Http404
+    services.notifications_mark_read(actor=request.user, notification_id=message.pk)
+    target = message.url if url_has_allowed_host_and_scheme(message.url, allowed_hosts=None) else ""
+    return HttpResponseRedirect(target or "/")
+
+
+@login_required
+@domain_errors_as_messages
+def working_calendar(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    """The working-day calendar: holidays and adjusted working days per year, edited by administrators."""
+    year = year or timezone.localdate().year
+    admin = is_administrator(request.user)
+    if request.method == "POST":
+        if not admin:
+            raise PermissionDenied
+        what = request.POST.get("do")
+        if what == "create_year":
+            if year in services.known_years():
+                services.calendar_load_years(actor=request.user, years=[year])
+            else:
+                services.calendar_year_create(actor=request.user, year=year)
+            messages.success(request, _("%(year)s 年工作日历已建立。") % {"year": year})
+        else:
+            day = _date(request.POST.get("date"))
+            if day is None or day.year != year:
+                messages.error(request, _("请填写 %(year)s 年内的日期。") % {"year": year})
+            else:
+                services.calendar_day_set(
+                    actor=request.user,
+                    day=day,
+                    is_working_day=request.POST.get("is_working_day") == "1",
+                    name=request.POST.get("name", ""),
+                )
+                messages.success(request, _("已保存 %(day)s。") % {"day": day.isoformat()})
+        return redirect("core:calendar_year", year)
+    years = selectors.calendar_years()
+    return render(
+        request,
+        "core/calendar.html",
+        {
+            "year": year,
+            "years": years,
+            "known": year in years,
+            "days": selectors.calendar_days(year=year),
+            "admin": admin,
+            "library_knows": year in services.known_years(),
+        },
     )

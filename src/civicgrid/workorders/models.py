@@ -149,7 +149,8 @@ class WorkOrder(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                name="work_order_rating_1_to_5", condition=models.Q(rating__isnull=True) | models.Q(rating__range=(1, 5))
+                name="work_order_rating_1_to_5",
+                condition=models.Q(rating__isnull=True) | models.Q(rating__range=(1, 5)),
             ),
         ]
 
@@ -224,6 +225,9 @@ class Attachment(models.Model):
         verbose_name_plural = _("照片")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.file.name or ""
+
     @property
     def extension(self) -> str:
         return {"image/jpeg": "jpg", "image/png": "png"}.get(self.content_type, "bin")
@@ -238,6 +242,9 @@ class WorkOrderSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["district_code", "day"], name="work_order_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.district_code}-{self.day:%Y%m%d}: {self.last}"
 
 
 class OfficerPosition(models.Model):
@@ -256,6 +263,9 @@ class OfficerPosition(models.Model):
     class Meta:
         verbose_name = _("外勤人员位置")
         verbose_name_plural = _("外勤人员位置")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.lon:.5f},{self.lat:.5f}"
 
 
 class Open311Client(models.Model):

@@ -35,7 +35,10 @@ def parties_of(actor: Any, order: WorkOrder, *, tracking_key: str | None = None,
     if as_system:
         return {Party.SYSTEM}
     if tracking_key is not None:
-        return {Party.REPORTER} if secrets.compare_digest(tracking_key, order.tracking_key) else set()
+        # the resident who reported holds the key: they rate, reopen, and may confirm the fix themselves
+        if secrets.compare_digest(tracking_key, order.tracking_key):
+            return {Party.REPORTER, Party.VERIFIER}
+        return set()
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return set()
     parties: set[str] = set()

@@ -15,6 +15,7 @@ from civicgrid.core.errors import ValidationError
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 6
 MAX_SIDE = 2048
+MAX_PIXELS = 64_000_000  # above any phone's default photo; a few bytes of PNG can claim far more (a decompression bomb)
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
 
 
@@ -30,12 +31,15 @@ class PreparedPhoto:
 def prepare(data: bytes) -> PreparedPhoto:
     if len(data) > MAX_BYTES:
         raise ValidationError(_("照片不能超过 10 MB。"))
+    too_large = ValidationError(_("照片像素过大（最多 %(n)s 万像素）。") % {"n": MAX_PIXELS // 10_000})
     try:
         with Image.open(BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:  # checked from the header, before anything is decoded
+                raise too_large
             probe.verify()
         with Image.open(BytesIO(data)) as image:
             if image.format not in ACCEPTED_FORMATS:
-                raise ValidationError(_("只接受 JPEG、PNG、WebP 格式的照片。"))
+                raise ValidationError(_("只接受 JPEG、PNG、WebP、GIF、BMP 格式的照片。"))
             picture = ImageOps.exif_transpose(image)
             picture.thumbnail((MAX_SIDE, MAX_SIDE))
             if picture.mode != "RGB":
@@ -44,7 +48,9 @@ def prepare(data: bytes) -> PreparedPhoto:
             picture.save(out, "JPEG", quality=85, optimize=True)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+    except Image.DecompressionBombError as error:
+        raise too_large from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValidationError(_("上传的文件不是可识别的图片。")) from error
     content = out.getvalue()
     return PreparedPhoto(content, picture.width, picture.height, hashlib.sha256(content).hexdigest())

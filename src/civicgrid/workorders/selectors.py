@@ -1,6 +1,7 @@
 """Reads of work orders, restricted to the actor's jurisdiction: their regions' subtrees and their departments."""
 
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -57,7 +58,9 @@ def tasks_of(*, actor: Any) -> QuerySet[WorkOrder]:
     """What the actor must handle: dispatched to them or to their department, not yet handled."""
     if not getattr(actor, "is_authenticated", False):
         return WorkOrder.objects.none()
-    departments = [p.department_id for p in actor.active_posts() if p.role == Role.DEPARTMENT_HANDLER and p.department_id]
+    departments = [
+        p.department_id for p in actor.active_posts() if p.role == Role.DEPARTMENT_HANDLER and p.department_id
+    ]
     return (
         WorkOrder.objects.filter(Q(assignee=actor) | Q(department_id__in=departments))
         .filter(status__in=[Status.DISPATCHED, Status.SIGNED])
@@ -80,7 +83,7 @@ def to_verify(*, actor: Any) -> QuerySet[WorkOrder]:
 def by_tracking(*, number: str, tracking_key: str | None = None) -> WorkOrder:
     """A work order as the public sees it; with the key, as its reporter does. Follows a merge to the survivor."""
     order = WorkOrder.objects.select_related("incident_type", "region", "merged_into").get(number=number)
-    if tracking_key is not None and tracking_key != order.tracking_key:
+    if tracking_key is not None and not secrets.compare_digest(tracking_key, order.tracking_key):
         raise WorkOrder.DoesNotExist
     return order
 
@@ -164,7 +167,7 @@ def suggest_handler(order: WorkOrder) -> Suggestion | None:
 
 
 # Who handles a type that has no department, by the level the responsibility list names.
-LEVEL_OWNERS = {
+LEVEL_OWNERS: dict[str, str] = {
     Level.GRID: Role.GRID_WORKER,
     Level.COMMUNITY: Role.COMMUNITY_HEAD,
     Level.STREET: Role.STREET_OFFICER,
@@ -175,7 +178,8 @@ LEVEL_OWNERS = {
 def level_owner(grid: Region, level: str) -> User | None:
     role = LEVEL_OWNERS.get(level)
     codes = grid.ancestor_codes()
-    wanted = {Level.GRID: 5, Level.COMMUNITY: 4, Level.STREET: 3, Level.DISTRICT: 2}.get(level)  # depth in the path
+    depths: dict[str, int] = {Level.GRID: 5, Level.COMMUNITY: 4, Level.STREET: 3, Level.DISTRICT: 2}
+    wanted = depths.get(level)  # depth in the path
     if role is None or wanted is None or len(codes) < wanted:
         return None
     post = (
@@ -205,5 +209,9 @@ def possible_duplicates(
     )
     if exclude is not None:
         rows = rows.exclude(pk=exclude)
-    found = [(row, distance_m(lon, lat, row.lon, row.lat)) for row in rows[:50] if row.lon is not None]
+    found = [
+        (row, distance_m(lon, lat, row.lon, row.lat))
+        for row in rows[:50]
+        if row.lon is not None and row.lat is not None
+    ]
     return sorted((pair for pair in found if pair[1] <= DUPLICATE_RADIUS_M), key=lambda pair: pair[1])

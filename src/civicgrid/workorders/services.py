@@ -5,8 +5,9 @@ timeline event and one audit row, and sends its notifications after the commit.
 """
 
 import hashlib
+import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -71,7 +72,7 @@ MAX_NOTE = 1000
 PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 DEFAULT_DISPATCH_HOURS = Decimal(1)
 DEFAULT_HANDLE_DAYS = 3
-SUPERVISION_RANK = {Supervision.NONE: 0, Supervision.YELLOW: 1, Supervision.RED: 2}
+SUPERVISION_RANK: dict[str, int] = {Supervision.NONE: 0, Supervision.YELLOW: 1, Supervision.RED: 2}
 
 
 # ---------------------------------------------------------------- numbers and deadlines
@@ -179,7 +180,9 @@ def report(
 ) -> WorkOrder:
     """Register what someone saw: a new work order at the level the responsibility list says it lands."""
     staff = getattr(actor, "is_authenticated", False)
-    description = _clean_text(description, field="description", label=_("问题描述"), limit=MAX_DESCRIPTION, required=True)
+    description = _clean_text(
+        description, field="description", label=_("问题描述"), limit=MAX_DESCRIPTION, required=True
+    )
     address = _clean_text(address, field="address", label=_("地址"), limit=200, required=False)
     reporter_name = _clean_text(reporter_name, field="reporter_name", label=_("称呼"), limit=40, required=False)
     reporter_phone = re.sub(r"[\s]", "", reporter_phone or "")
@@ -214,9 +217,7 @@ def report(
                 % {"n": settings.ANONYMOUS_REPORTS_PER_HOUR}
             )
     grid = _locate(actor, lon, lat, grid_code)
-    if solved_on_spot and not holds_role(
-        actor, {Role.GRID_WORKER, Role.GRID_LEADER, Role.GRID_ASSISTANT}, at=grid
-    ):
+    if solved_on_spot and not holds_role(actor, {Role.GRID_WORKER, Role.GRID_LEADER, Role.GRID_ASSISTANT}, at=grid):
         raise PermissionDenied(_("只有本网格的网格员、网格长和协管员可以登记现场解决。"))
     try:
         with transaction.atomic():
@@ -374,10 +375,22 @@ def act(
     if as_system and actor is not None:
         raise ValueError("a system action has no actor")
     note = _clean_text(note, field="note", label=_("说明"), limit=MAX_NOTE, required=action in REASON_REQUIRED)
+    accepted = set(inspect.signature(APPLY[action]).parameters) - {"order", "actor", "now", "note", "_kw"}
+    if set(params) - accepted:
+        raise ValidationError(
+            _("“%(action)s”不接受这些参数：%(names)s。")
+            % {"action": Action(action).label, "names": "、".join(sorted(set(params) - accepted))}
+        )
     prepared = prepare_all(list(photos))
     with transaction.atomic():
         rows = WorkOrder.objects if (as_system or tracking_key is not None) else selectors.work_orders(actor=actor)
-        order = rows.select_for_update().select_related("region", "incident_type").filter(pk=work_order_id).first()
+        # lock the work order's row only: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
+        order = (
+            rows.select_for_update(of=("self",))
+            .select_related("region", "incident_type")
+            .filter(pk=work_order_id)
+            .first()
+        )
         if order is None:
             raise NotFound(_("没有找到该工单，或它不在您的管辖范围内。"))
         if expected_version is not None and order.version != expected_version:
@@ -395,11 +408,19 @@ def act(
         mine = parties_of(actor, order, tracking_key=tracking_key, as_system=as_system)
         if not mine & parties:
             names = "、".join(str(Party(p).label) for p in sorted(parties))
-            raise PermissionDenied(_("只有%(parties)s可以执行“%(action)s”。") % {"parties": names, "action": Action(action).label})
+            raise PermissionDenied(
+                _("只有%(parties)s可以执行“%(action)s”。") % {"parties": names, "action": Action(action).label}
+            )
         now = timezone.now()
-        before = {"status": order.status, "level": order.level, "department": order.department_id,
-                  "assignee": order.assignee_id, "supervision": order.supervision}
+        before = {
+            "status": order.status,
+            "level": order.level,
+            "department": order.department_id,
+            "assignee": order.assignee_id,
+            "supervision": order.supervision,
+        }
         from_status = order.status
+        was_registered = order.registered_at is not None
         data = APPLY[action](order, actor=actor, now=now, note=note, **params) or {}
         order.status = order.suspended_from if target == PREVIOUS else (from_status if target == SAME else target)
         if target == PREVIOUS:
@@ -412,18 +433,32 @@ def act(
             label = _("上报人")
         else:
             label = actor.display_name
-        event = _event(order, action, from_status, order.status, None if (as_system or tracking_key) else actor,
-                       label, note=note, data=data)
+        event = _event(
+            order,
+            action,
+            from_status,
+            order.status,
+            None if (as_system or tracking_key) else actor,
+            label,
+            note=note,
+            data=data,
+        )
         _attach(order, event, prepared, now)
         audit.record(
             actor=None if (as_system or tracking_key) else actor,
             action=f"work_order.{action}",
             obj=order,
             before=before,
-            after={"status": order.status, "level": order.level, "department": order.department_id,
-                   "assignee": order.assignee_id, "supervision": order.supervision, **data},
+            after={
+                "status": order.status,
+                "level": order.level,
+                "department": order.department_id,
+                "assignee": order.assignee_id,
+                "supervision": order.supervision,
+                **data,
+            },
         )
-        _notify(order, action, note)
+        _notify(order, action, note, registered=not was_registered and order.registered_at is not None)
     return order
 
 
@@ -478,7 +513,9 @@ def _dispatch(
         serves_department = department is not None and holds_role(
             user, {Role.DEPARTMENT_HANDLER}, department_id=department.pk
         )
-        if not serves_department and not holds_role(user, set(Role.values) - {Role.DEPARTMENT_HANDLER}, at=order.region):
+        if not serves_department and not holds_role(
+            user, set(Role.values) - {Role.DEPARTMENT_HANDLER}, at=order.region
+        ):
             raise ValidationError(
                 _("%(name)s 既不是承办部门的人员，也不在该网格所在区域任职。") % {"name": user.display_name}
             )
@@ -502,7 +539,11 @@ def _void(order: WorkOrder, **_kw: Any) -> dict:
 
 def _merge(order: WorkOrder, *, actor: Any, now: datetime, note: str, into: str = "") -> dict:
     survivor = (
-        selectors.work_orders(actor=actor).select_for_update().filter(number=into.strip()).exclude(pk=order.pk).first()
+        selectors.work_orders(actor=actor)
+        .select_for_update(of=("self",))
+        .filter(number=into.strip())
+        .exclude(pk=order.pk)
+        .first()
         if into
         else None
     )
@@ -512,9 +553,20 @@ def _merge(order: WorkOrder, *, actor: Any, now: datetime, note: str, into: str 
         raise ValidationError(_("工单 %(number)s 已办结，不能合并到它。") % {"number": survivor.number})
     order.merged_into = survivor
     order.dispatch_due_at = None
-    _event(survivor, Action.NOTE, survivor.status, survivor.status, actor, actor.display_name,
-           note=_("工单 %(number)s 作为重复上报合并到本工单。") % {"number": order.number}, data={"merged": order.number})
-    return {"into": survivor.number}
+    # duplicates merged into this one earlier follow the survivor as well
+    followers = list(WorkOrder.objects.filter(merged_into=order).values_list("number", flat=True))
+    WorkOrder.objects.filter(merged_into=order).update(merged_into=survivor)
+    _event(
+        survivor,
+        Action.NOTE,
+        survivor.status,
+        survivor.status,
+        actor,
+        actor.display_name,
+        note=_("工单 %(number)s 作为重复上报合并到本工单。") % {"number": order.number},
+        data={"merged": order.number, "followers": followers},
+    )
+    return {"into": survivor.number, "followers": followers}
 
 
 def _sign(order: WorkOrder, *, actor: Any, now: datetime, note: str) -> dict:
@@ -587,8 +639,10 @@ def _verify_fail(order: WorkOrder, *, actor: Any, now: datetime, note: str) -> d
     return {}
 
 
-def _rate(order: WorkOrder, *, actor: Any, now: datetime, note: str, rating: int | None = None, comment: str = "") -> dict:
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
+def _rate(
+    order: WorkOrder, *, actor: Any, now: datetime, note: str, rating: int | None = None, comment: str = ""
+) -> dict:
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationError(_("评价请选择 1 到 5 星。"))
     order.rating = rating
     order.rating_comment = _clean_text(comment or note, field="comment", label=_("评价意见"), limit=200, required=False)
@@ -663,7 +717,7 @@ def _note(order: WorkOrder, **_kw: Any) -> dict:
     return {}
 
 
-APPLY = {
+APPLY: dict[str, Callable[..., dict]] = {
     Action.REGISTER: _register,
     Action.DISPATCH: _dispatch,
     Action.REDISPATCH: _dispatch,
@@ -709,29 +763,41 @@ def _tell_reporters(order: WorkOrder, message: Message) -> None:
         if reported.reporter_id:
             notifications.to_staff([reported.reporter], Message(message.subject, message.body, _staff_url(order)))
         elif reported.reporter_phone:
-            notifications.to_phone(reported.reporter_phone, Message(message.subject, message.body, _tracking_url(order)))
+            # their own report's link (its page follows the merge): the survivor's key is its reporter's alone
+            notifications.to_phone(
+                reported.reporter_phone, Message(message.subject, message.body, _tracking_url(reported))
+            )
 
 
 def _dispatchers_at(order: WorkOrder) -> list[User]:
     roles = LEVEL_DISPATCHERS[order.level]
     codes = order.region.ancestor_codes()
     candidates = User.objects.filter(
-        is_active=True, posts__is_active=True, posts__role__in=roles, posts__region__code__in=codes,
+        is_active=True,
+        posts__is_active=True,
+        posts__role__in=roles,
+        posts__region__code__in=codes,
         posts__region__level=order.level,
     ).distinct()
     return [user for user in candidates if dispatches_at(user, order.region, order.level)]
 
 
-def _notify(order: WorkOrder, action: str, note: str) -> None:
+def _notify(order: WorkOrder, action: str, note: str, *, registered: bool = False) -> None:
     number = order.number
-    if action == Action.REGISTER:
-        _tell_reporters(order, Message(_("您的上报已立案"), _("工单 %(n)s 已受理立案，我们会尽快处置。") % {"n": number}))
-    elif action in (Action.DISPATCH, Action.REDISPATCH):
+    if registered:  # by a plain register, a one-click dispatch or an escalation from the report
+        _tell_reporters(
+            order, Message(_("您的上报已立案"), _("工单 %(n)s 已受理立案，我们会尽快处置。") % {"n": number})
+        )
+    if action in (Action.DISPATCH, Action.REDISPATCH):
         due = timezone.localtime(order.handle_due_at).strftime("%Y-%m-%d %H:%M") if order.handle_due_at else ""
         message = Message(
             _("新工单待签收：%(n)s") % {"n": number},
             _("%(type)s，%(address)s，处置时限 %(due)s。")
-            % {"type": order.incident_type.name if order.incident_type else "", "address": order.address or order.region.name, "due": due},
+            % {
+                "type": order.incident_type.name if order.incident_type else "",
+                "address": order.address or order.region.name,
+                "due": due,
+            },
             _staff_url(order),
         )
         if order.assignee is not None:
@@ -740,11 +806,16 @@ def _notify(order: WorkOrder, action: str, note: str) -> None:
                 notifications.to_phone(order.assignee.phone, message)  # a field officer is on the street, not at a desk
         elif order.department is not None:
             handlers = User.objects.filter(
-                is_active=True, posts__is_active=True, posts__role=Role.DEPARTMENT_HANDLER, posts__department=order.department
+                is_active=True,
+                posts__is_active=True,
+                posts__role=Role.DEPARTMENT_HANDLER,
+                posts__department=order.department,
             ).distinct()
             notifications.to_staff(handlers, message)
     elif action == Action.VOID:
-        _tell_reporters(order, Message(_("您的上报未予立案"), _("工单 %(n)s 未予立案：%(why)s") % {"n": number, "why": note}))
+        _tell_reporters(
+            order, Message(_("您的上报未予立案"), _("工单 %(n)s 未予立案：%(why)s") % {"n": number, "why": note})
+        )
     elif action == Action.VERIFY_PASS:
         _tell_reporters(
             order, Message(_("您反映的问题已办结"), _("工单 %(n)s 已办结，请对处理结果进行评价。") % {"n": number})
@@ -755,12 +826,13 @@ def _notify(order: WorkOrder, action: str, note: str) -> None:
             Message(_("下级上报工单：%(n)s") % {"n": number}, note, _staff_url(order)),
         )
     elif action in (Action.SUPERVISE, Action.MARK_OVERDUE, Action.RETURN, Action.REQUEST_EXTENSION):
-        subject = {
+        subjects: dict[str, str] = {
             Action.SUPERVISE: _("工单被督办：%(n)s"),
             Action.MARK_OVERDUE: _("工单已超期：%(n)s"),
             Action.RETURN: _("工单被退回：%(n)s"),
             Action.REQUEST_EXTENSION: _("工单申请延期：%(n)s"),
-        }[action] % {"n": number}
+        }
+        subject = subjects[action] % {"n": number}
         people = list(_dispatchers_at(order)) if action in (Action.RETURN, Action.REQUEST_EXTENSION) else []
         if action in (Action.SUPERVISE, Action.MARK_OVERDUE) and order.assignee is not None:
             people.append(order.assignee)
@@ -778,15 +850,19 @@ def auto_dispatch(*, work_order_id: int) -> WorkOrder | None:
     suggestion = selectors.suggest_handler(order)
     if suggestion is None:
         return None  # nobody to send it to: it waits in the operators' queue
-    return act(
-        actor=None,
-        as_system=True,
-        work_order_id=order.pk,
-        action=Action.DISPATCH,
-        department_code=suggestion.department.code if suggestion.department else None,
-        assignee=suggestion.assignee.username if suggestion.assignee else None,
-        note="",
-    )
+    try:
+        return act(
+            actor=None,
+            as_system=True,
+            work_order_id=order.pk,
+            action=Action.DISPATCH,
+            department_code=suggestion.department.code if suggestion.department else None,
+            assignee=suggestion.assignee.username if suggestion.assignee else None,
+            note="",
+            expected_version=order.version,
+        )
+    except (Conflict, TransitionNotAllowed):
+        return None  # an operator acted on it meanwhile: theirs is the decision that stands
 
 
 def sweep_deadlines(*, now: datetime | None = None, limit: int = 1000) -> dict[str, int]:
@@ -805,12 +881,24 @@ def sweep_deadlines(*, now: datetime | None = None, limit: int = 1000) -> dict[s
         escalate = order.incident_type is not None and order.incident_type.auto_escalate and order.level in ESCALATION
         try:
             if escalate:
-                act(actor=None, as_system=True, work_order_id=order.pk, action=Action.ESCALATE,
-                    note=_("超过派遣时限未派遣，系统自动上报上级。"), expected_version=order.version)
+                act(
+                    actor=None,
+                    as_system=True,
+                    work_order_id=order.pk,
+                    action=Action.ESCALATE,
+                    note=_("超过派遣时限未派遣，系统自动上报上级。"),
+                    expected_version=order.version,
+                )
                 counts["escalated"] += 1
             else:
-                act(actor=None, as_system=True, work_order_id=order.pk, action=Action.MARK_OVERDUE,
-                    note=_("超过派遣时限。"), expected_version=order.version)
+                act(
+                    actor=None,
+                    as_system=True,
+                    work_order_id=order.pk,
+                    action=Action.MARK_OVERDUE,
+                    note=_("超过派遣时限。"),
+                    expected_version=order.version,
+                )
                 counts["overdue"] += 1
         except (Conflict, TransitionNotAllowed):
             continue  # someone acted on it meanwhile; the next sweep looks again
@@ -819,25 +907,38 @@ def sweep_deadlines(*, now: datetime | None = None, limit: int = 1000) -> dict[s
     )[:limit]
     for order in late:
         try:
-            act(actor=None, as_system=True, work_order_id=order.pk, action=Action.MARK_OVERDUE,
-                note=_("超过处置时限。"), expected_version=order.version)
+            act(
+                actor=None,
+                as_system=True,
+                work_order_id=order.pk,
+                action=Action.MARK_OVERDUE,
+                note=_("超过处置时限。"),
+                expected_version=order.version,
+            )
             counts["overdue"] += 1
         except (Conflict, TransitionNotAllowed):
             continue
-    # overdue by more than a further working day: red
-    very_late = WorkOrder.objects.filter(
-        status__in=WAITING_FOR_HANDLER, is_overdue=True, supervision=Supervision.YELLOW, handle_due_at__isnull=False
-    ).order_by("handle_due_at")[:limit]
-    for order in very_late:
-        assert order.handle_due_at is not None
-        if calendar().add_working_days(order.handle_due_at, 1).at > now:
-            continue
-        try:
-            act(actor=None, as_system=True, work_order_id=order.pk, action=Action.SUPERVISE, supervision=Supervision.RED,
-                note=_("超期超过一个工作日，系统红牌督办。"), expected_version=order.version)
-            counts["red"] += 1
-        except (Conflict, TransitionNotAllowed, ValidationError):
-            continue
+    # still overdue at the close of the next working day, waiting for a handler or still for dispatch: red
+    for statuses, due_field in ((WAITING_FOR_HANDLER, "handle_due_at"), (WAITING_FOR_DISPATCH, "dispatch_due_at")):
+        very_late = WorkOrder.objects.filter(
+            status__in=statuses, is_overdue=True, supervision=Supervision.YELLOW, **{f"{due_field}__isnull": False}
+        ).order_by(due_field)[:limit]
+        for order in very_late:
+            if calendar().add_working_days(getattr(order, due_field), 1).at > now:
+                break  # ordered by deadline: the rest are later still
+            try:
+                act(
+                    actor=None,
+                    as_system=True,
+                    work_order_id=order.pk,
+                    action=Action.SUPERVISE,
+                    supervision=Supervision.RED,
+                    note=_("超期超过一个工作日，系统红牌督办。"),
+                    expected_version=order.version,
+                )
+                counts["red"] += 1
+            except (Conflict, TransitionNotAllowed, ValidationError):
+                continue
     return counts
 
 
@@ -868,50 +969,113 @@ class CatalogueError(ValidationError):
         self.rows = rows
 
 
+# What a type's line of the data file may say (a misspelt key would otherwise be dropped without a word).
+TYPE_KEYS = frozenset(
+    {
+        "code",
+        "name",
+        "description",
+        "keywords",
+        "level",
+        "department",
+        "dispatch_hours",
+        "sign_hours",
+        "handle",
+        "unit",
+        "field",
+        "auto",
+        "escalate",
+        "fund",
+        "active",
+    }
+)
+TYPE_FLAGS = ("field", "auto", "escalate", "fund", "active")
+LEVELS = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT, Level.CITY)
+
+
+def _type_problems(row: dict[str, Any], category_code: str, known_departments: set[str]) -> list[str]:
+    tcode = str(row.get("code", ""))
+    where = f"type {tcode or '?'} ({row.get('name', '')})"
+    problems = []
+    unknown = sorted(str(key) for key in set(row) - TYPE_KEYS)
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {', '.join(unknown)}")
+    if not re.fullmatch(rf"{category_code}\d{{2}}", tcode):
+        problems.append(f"{where}: code must be the category code {category_code} plus 2 digits")
+    name = row.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 40:
+        problems.append(f"{where}: name must be given, at most 40 characters")
+    if len(str(row.get("description") or "")) > 200:
+        problems.append(f"{where}: description is longer than 200 characters")
+    keywords = row.get("keywords") or []
+    if not isinstance(keywords, list) or not all(isinstance(word, str) and word.strip() for word in keywords):
+        problems.append(f"{where}: keywords must be a list of words")
+    if row.get("level") not in LEVELS:
+        problems.append(f"{where}: level must be grid, community, street, district or city")
+    if row.get("unit") not in LimitUnit.values:
+        problems.append(f"{where}: unit must be hours or days")
+    for limit in ("dispatch_hours", "sign_hours", "handle"):
+        value = row.get(limit)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1000:
+            problems.append(f"{where}: {limit} must be a positive number")
+    handle = row.get("handle")
+    if row.get("unit") == LimitUnit.DAYS and isinstance(handle, float) and not handle.is_integer():
+        problems.append(f"{where}: a limit in days must be whole days")
+    for flag in TYPE_FLAGS:
+        if flag in row and not isinstance(row[flag], bool):
+            problems.append(f"{where}: {flag} must be true or false")
+    if row.get("department") and row["department"] not in known_departments:
+        problems.append(f"{where}: unknown department {row['department']!r}")
+    if row.get("auto") and not row.get("department"):
+        problems.append(f"{where}: auto dispatch needs a department")
+    return problems
+
+
 def incident_types_load(*, actor: Any, path: Path) -> dict[str, int]:
     """Load the catalogue and responsibility list from YAML: every bad row reported, nothing loaded unless all good."""
     require_administrator_or_system(actor)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise CatalogueError([str(error)]) from error
+    if not isinstance(document, dict) or not isinstance(document.get("defaults", {}), dict):
+        raise CatalogueError(["the file must be a mapping with 'defaults' (a mapping) and 'categories' (a list)"])
+    if not isinstance(document.get("categories") or [], list):
+        raise CatalogueError(["'categories' must be a list"])
     defaults = document.get("defaults", {})
     known = {line["key"] for line in yaml.safe_load((Path(settings.DATA_DIR) / "departments.yaml").read_text("utf-8"))}
     problems: list[str] = []
     categories: list[dict[str, Any]] = []
     types: list[dict[str, Any]] = []
     seen: set[str] = set()
+    seen_categories: set[str] = set()
     for position, category in enumerate(document.get("categories") or [], start=1):
+        if not isinstance(category, dict):
+            problems.append(f"category #{position}: must be a mapping with code, name and types")
+            continue
         code = str(category.get("code", ""))
-        if not re.fullmatch(r"\d{2}", code) or not category.get("name"):
+        name = category.get("name")
+        if not re.fullmatch(r"\d{2}", code) or not isinstance(name, str) or not name.strip() or len(name) > 40:
             problems.append(f"category #{position}: code must be 2 digits and name given ({code!r})")
             continue
-        categories.append({"code": code, "name": category["name"], "sort": position})
-        for entry in category.get("types") or []:
+        if code in seen_categories:
+            problems.append(f"category {code} ({name}): code appears twice")
+        seen_categories.add(code)
+        categories.append({"code": code, "name": name, "sort": position})
+        entries = category.get("types") or []
+        if not isinstance(entries, list):
+            problems.append(f"category {code} ({name}): types must be a list")
+            continue
+        for number, entry in enumerate(entries, start=1):
+            if not isinstance(entry, dict):
+                problems.append(f"category {code} ({name}), type #{number}: must be a mapping")
+                continue
             row = {**defaults, **entry}
             tcode = str(row.get("code", ""))
-            where = f"type {tcode or '?'} ({row.get('name', '')})"
-            if not re.fullmatch(rf"{code}\d{{2}}", tcode):
-                problems.append(f"{where}: code must be the category code {code} plus 2 digits")
+            problems.extend(_type_problems(row, code, known))
             if tcode in seen:
-                problems.append(f"{where}: code appears twice")
+                problems.append(f"type {tcode} ({row.get('name', '')}): code appears twice")
             seen.add(tcode)
-            if not row.get("name"):
-                problems.append(f"{where}: name missing")
-            if row.get("level") not in (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT, Level.CITY):
-                problems.append(f"{where}: level must be grid, community, street, district or city")
-            if row.get("unit") not in LimitUnit.values:
-                problems.append(f"{where}: unit must be hours or days")
-            for limit in ("dispatch_hours", "sign_hours", "handle"):
-                value = row.get(limit)
-                if not isinstance(value, int | float) or value <= 0 or value > 1000:
-                    problems.append(f"{where}: {limit} must be a positive number")
-            if row.get("unit") == LimitUnit.DAYS and isinstance(row.get("handle"), float) and not row["handle"].is_integer():
-                problems.append(f"{where}: a limit in days must be whole days")
-            if row.get("department") and row["department"] not in known:
-                problems.append(f"{where}: unknown department {row['department']!r}")
-            if row.get("auto") and not row.get("department"):
-                problems.append(f"{where}: auto dispatch needs a department")
             types.append({**row, "category": code})
     if problems:
         raise CatalogueError(problems)
@@ -930,7 +1094,7 @@ def incident_types_load(*, actor: Any, path: Path) -> dict[str, int]:
                 defaults={
                     "category": by_code[row["category"]],
                     "name": row["name"],
-                    "description": row.get("description", ""),
+                    "description": str(row.get("description") or ""),
                     "keywords": list(row.get("keywords") or []),
                     "handling_level": row["level"],
                     "department_key": row.get("department") or "",
@@ -948,3 +1112,43 @@ def incident_types_load(*, actor: Any, path: Path) -> dict[str, int]:
             counts["types"] += 1
         audit.record(actor=actor, action="incident_types.load", after={**counts, "file": path.name})
     return counts
+
+
+# The responsibility-list fields an administrator may change on a type (codes and names come from the data file).
+RESPONSIBILITY_FIELDS = (
+    "handling_level",
+    "department_key",
+    "dispatch_hours",
+    "sign_hours",
+    "handle_limit",
+    "handle_unit",
+    "field_dispatch",
+    "auto_dispatch",
+    "auto_escalate",
+    "emergency_fund",
+    "is_active",
+    "keywords",
+)
+
+
+@transaction.atomic
+def incident_type_update(*, actor: Any, type_id: int, changes: dict[str, Any]) -> IncidentType:
+    """Change one line of the responsibility list (from the admin), audited with before and after."""
+    require_administrator_or_system(actor)
+    unknown = set(changes) - set(RESPONSIBILITY_FIELDS)
+    if unknown:
+        raise ValidationError(_("不能修改这些字段：%(names)s。") % {"names": "、".join(sorted(unknown))})
+    kind = IncidentType.objects.select_for_update().get(pk=type_id)
+    before = audit.snapshot(kind, changes)
+    for name, value in changes.items():
+        setattr(kind, name, value)
+    if kind.auto_dispatch and not kind.department_key:
+        raise ValidationError(_("自动派遣需要指定责任部门。"))
+    for name in ("dispatch_hours", "sign_hours", "handle_limit"):
+        if Decimal(str(getattr(kind, name))) <= 0:
+            raise ValidationError(_("时限必须大于 0。"))
+    kind.save(update_fields=list(changes))
+    audit.record(
+        actor=actor, action="incident_type.update", obj=kind, before=before, after=audit.snapshot(kind, changes)
+    )
+    return kind

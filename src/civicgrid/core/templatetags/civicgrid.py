@@ -27,3 +27,25 @@ def pretty_json(value: Any) -> str:
     if value in (None, "", {}):
         return ""
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """mapping[key] in a template (None when absent)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def action_label(value: str) -> str:
+    """A work-order action's name in the user's language."""
+    from civicgrid.workorders.choices import Action
+
+    return str(Action(value).label) if value in Action.values else value
+
+
+@register.filter
+def level_label(value: str) -> str:
+    """A region level's name (城市、区、街道…) from its code."""
+    from civicgrid.regions.choices import Level
+
+    return str(Level(value).label) if value in Level.values else value
