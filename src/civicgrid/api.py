@@ -45,3 +45,5 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 api.add_router("/regions", "civicgrid.regions.api.router")
 api.add_router("/people", "civicgrid.people.api.router")
+api.add_router("/workorders", "civicgrid.workorders.api.router")
+api.add_router("/figures", "civicgrid.command.api.router")

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "civicgrid.people",
     "civicgrid.regions",
     "civicgrid.workorders",
+    "civicgrid.command",
     "civicgrid.demo",
 ]
 

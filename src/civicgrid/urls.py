@@ -13,4 +13,6 @@ urlpatterns = [
     path("regions/", include("civicgrid.regions.urls")),
     path("people/", include("civicgrid.people.urls")),
     path("workorders/", include("civicgrid.workorders.urls")),
+    path("command/", include("civicgrid.command.urls")),
+    path("open311/v2/", include("civicgrid.workorders.open311.urls")),
 ]

@@ -189,6 +189,9 @@ SUPERVISOR_ROLES = frozenset({Role.OPERATOR, Role.STREET_OFFICER, Role.DISTRICT_
 VERIFIER_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER})
 HANDLER_ROLES = frozenset({Role.DEPARTMENT_HANDLER})
 
+# What the resident holding the tracking key may do, in the order the tracking page offers it.
+REPORTER_ACTIONS = (Action.VERIFY_PASS, Action.VERIFY_FAIL, Action.RATE, Action.REOPEN)
+
 # Public tracking shows residents these steps (internal notes and overdue marks stay inside).
 PUBLIC_ACTIONS = frozenset(
     {

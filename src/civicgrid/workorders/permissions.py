@@ -1,6 +1,7 @@
 """Who stands how to a work order: dispatcher of its level, handler, verifier, reporter, supervisor."""
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from civicgrid.people.permissions import holds_role
@@ -9,6 +10,7 @@ from civicgrid.workorders.choices import (
     HANDLER_ROLES,
     LEVEL_DISPATCHERS,
     SUPERVISOR_ROLES,
+    TRANSITIONS,
     VERIFIER_ROLES,
     Party,
 )
@@ -55,3 +57,10 @@ def parties_of(actor: Any, order: WorkOrder, *, tracking_key: str | None = None,
     if holds_role(actor, SUPERVISOR_ROLES, at=order.region):
         parties.add(Party.SUPERVISOR)
     return parties
+
+
+def allowed_actions(actor: Any, order: WorkOrder, among: Iterable[str] | None = None) -> list[str]:
+    """The actions of the transition table (or of `among`, in its order) the actor may take on the order now."""
+    table = TRANSITIONS[order.status]
+    mine = parties_of(actor, order)
+    return [action for action in (among or table) if action in table and mine & table[action][1]]

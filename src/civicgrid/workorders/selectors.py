@@ -3,7 +3,7 @@
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -78,6 +78,60 @@ def to_verify(*, actor: Any) -> QuerySet[WorkOrder]:
     for path in paths:
         condition |= Q(region_path__startswith=path)
     return work_orders(actor=actor).filter(condition, status=Status.HANDLED).order_by("handled_at")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a list of work orders can be narrowed by, on the pages and in the API alike."""
+
+    status: str = ""  # a status, or "open" for every open one
+    incident_type: str = ""
+    category: str = ""
+    source: str = ""
+    level: str = ""
+    department: str = ""
+    region: str = ""  # a region code: its whole subtree
+    flag: str = ""  # "overdue" or "supervised"
+    reported_from: date | None = None
+    reported_to: date | None = None
+    text: str = ""  # a number's beginning, or words of the description or address
+
+
+def filtered(rows: QuerySet[WorkOrder], filters: Filters) -> QuerySet[WorkOrder]:
+    """Narrow already-restricted rows; unknown values narrow to nothing rather than being ignored."""
+    if filters.status == "open":
+        rows = rows.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.incident_type:
+        rows = rows.filter(incident_type__code=filters.incident_type)
+    if filters.category:
+        rows = rows.filter(incident_type__category__code=filters.category)
+    if filters.source:
+        rows = rows.filter(source=filters.source)
+    if filters.level:
+        rows = rows.filter(level=filters.level)
+    if filters.department:
+        rows = rows.filter(department__code=filters.department)
+    if filters.region:
+        region = Region.objects.filter(code=filters.region).only("path").first()
+        rows = rows.filter(region_path__startswith=region.path) if region else rows.none()
+    if filters.flag == "overdue":
+        rows = rows.filter(is_overdue=True)
+    elif filters.flag == "supervised":
+        rows = rows.exclude(supervision="")
+    if filters.reported_from:
+        rows = rows.filter(reported_at__gte=local_midnight(filters.reported_from))
+    if filters.reported_to:
+        rows = rows.filter(reported_at__lt=local_midnight(filters.reported_to + timedelta(days=1)))
+    if filters.text:
+        text = filters.text
+        rows = rows.filter(Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text))
+    return rows
+
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def by_tracking(*, number: str, tracking_key: str | None = None) -> WorkOrder:

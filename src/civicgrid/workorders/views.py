@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from civicgrid.regions.choices import Level
 from civicgrid.regions.models import Region
 from civicgrid.workorders import selectors, services
 from civicgrid.workorders.choices import (
-    OPEN_STATUSES,
+    REPORTER_ACTIONS,
     SAME,
     TRANSITIONS,
     Action,
@@ -32,7 +31,7 @@ from civicgrid.workorders.choices import (
 )
 from civicgrid.workorders.forms import ActionForm, ReportForm
 from civicgrid.workorders.models import Attachment, OfficerPosition, WorkOrder
-from civicgrid.workorders.permissions import parties_of
+from civicgrid.workorders.permissions import allowed_actions
 
 # The actions a page offers as buttons, in the order a person thinks of them; the rest stay in the API.
 OFFERED = [
@@ -179,11 +178,7 @@ def track(request: HttpRequest, number: str) -> HttpResponse:
         return redirect(reverse("workorders:track", args=[number]) + (f"?key={key}" if key else ""))
     reporter_actions = []
     if key:
-        reporter_actions = [
-            action
-            for action in (Action.VERIFY_PASS, Action.VERIFY_FAIL, Action.RATE, Action.REOPEN)
-            if action in TRANSITIONS[order.status]
-        ]
+        reporter_actions = [action for action in REPORTER_ACTIONS if action in TRANSITIONS[order.status]]
     return render(
         request,
         "workorders/track.html",
@@ -243,25 +238,14 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
         "verify": selectors.to_verify,
         "all": selectors.work_orders,
     }[tab](actor=user)
-    status = request.GET.get("status", "")
-    kind = request.GET.get("type", "")
-    source = request.GET.get("source", "")
-    flag = request.GET.get("flag", "")
-    text = request.GET.get("q", "").strip()
-    if status == "open":
-        rows = rows.filter(status__in=OPEN_STATUSES)
-    elif status in Status.values:
-        rows = rows.filter(status=status)
-    if kind:
-        rows = rows.filter(incident_type__code=kind)
-    if source in Source.values:
-        rows = rows.filter(source=source)
-    if flag == "overdue":
-        rows = rows.filter(is_overdue=True)
-    elif flag == "supervised":
-        rows = rows.exclude(supervision="")
-    if text:
-        rows = rows.filter(Q(number__startswith=text) | Q(description__icontains=text) | Q(address__icontains=text))
+    filters = selectors.Filters(
+        status=request.GET.get("status", ""),
+        incident_type=request.GET.get("type", ""),
+        source=request.GET.get("source", ""),
+        flag=request.GET.get("flag", ""),
+        text=request.GET.get("q", "").strip()[:50],
+    )
+    rows = selectors.filtered(rows, filters)
     page = page_of(request, rows)
     suggestions = {}
     if tab == "queue":
@@ -280,20 +264,17 @@ def work_order_list(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "sources": Source.choices,
             "categories": _types_by_category(),
-            "filters": {"status": status, "type": kind, "source": source, "flag": flag, "q": text},
+            "filters": {
+                "status": filters.status,
+                "type": filters.incident_type,
+                "source": filters.source,
+                "flag": filters.flag,
+                "q": filters.text,
+            },
             "field_officer": any(post.role == Role.DEPARTMENT_HANDLER for post in user.active_posts()),
             "my_position": OfficerPosition.objects.filter(user=user).first(),
         },
     )
-
-
-def _offered_actions(user: Any, order: WorkOrder) -> list[str]:
-    mine = parties_of(user, order)
-    return [
-        action
-        for action in OFFERED
-        if action in TRANSITIONS[order.status] and mine & TRANSITIONS[order.status][action][1]
-    ]
 
 
 @login_required
@@ -302,7 +283,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         order = selectors.work_order(actor=request.user, number=number)
     except WorkOrder.DoesNotExist as error:
         raise Http404 from error
-    actions = _offered_actions(request.user, order)
+    actions = allowed_actions(request.user, order, OFFERED)
     suggestion = selectors.suggest_handler(order) if {Action.DISPATCH, Action.REDISPATCH} & set(actions) else None
     duplicates = (
         selectors.possible_duplicates(
