@@ -55,14 +55,19 @@ static: venv node
 demo-data: migrate
 	$(CIVICGRID) demo --district $(DISTRICT) --scale $(SCALE)
 
-demo: venv node messages static demo-data serve
+# The demo serves with the background worker beside it (deadline sweeps, auto dispatch); Ctrl-C stops both.
+demo: venv node messages static demo-data
+	@$(CIVICGRID) worker > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "background worker: pid $$worker, log var/worker.log"; \
+	echo "CivicGrid: http://$(HOST):$(PORT)/"; \
+	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 civicgrid.wsgi:application
 
 serve: venv
 	@echo "CivicGrid: http://$(HOST):$(PORT)/"
 	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 civicgrid.wsgi:application
 
 worker: venv
-	$(CIVICGRID) db_worker
+	$(CIVICGRID) worker
 
 test: venv node messages
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)

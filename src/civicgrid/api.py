@@ -1,5 +1,7 @@
 """The JSON API at /api/v1/: every app's router, one authentication, one mapping of domain errors to statuses."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -36,6 +38,13 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     ]
     message = _("请求参数有误：") + "；".join(problems)
     return api.create_response(request, {"detail": message, "errors": exc.errors}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    message = _("提交的内容超过 %(mb).1f MB 的上限，请压缩照片或分次提交。") % {"mb": limit}
+    return api.create_response(request, {"detail": message, "errors": {}}, status=413)
 
 
 @api.exception_handler(DomainError)

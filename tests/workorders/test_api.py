@@ -111,6 +111,12 @@ def test_a_bad_report_gets_a_clear_message_and_writes_nothing(linkage, change, s
     assert WorkOrder.objects.count() == 0
 
 
+def test_a_body_too_large_is_refused_with_the_limit_named(linkage):
+    answer = post(Client(), f"{API}/reports", {**DRAIN, "photos": ["A" * 3_000_000]})
+    assert answer.status_code == 413 and "2.5 MB" in answer.json()["detail"]
+    assert WorkOrder.objects.count() == 0
+
+
 def test_anonymous_reports_are_limited_per_client(linkage, settings):
     settings.ANONYMOUS_REPORTS_PER_HOUR = 2
     resident = Client(REMOTE_ADDR="10.1.2.3")

@@ -142,7 +142,7 @@ def reporter_act(request: HttpRequest, number: str, payload: ReporterActionIn) -
     order = _tracked(number, payload.key)
     if payload.action not in REPORTER_ACTIONS:
         raise HttpError(403, _("上报人只能确认办结、要求返工、评价或申请重新办理。"))
-    params = {"rating": payload.rating, "comment": payload.comment} if payload.action == "rate" else {}
+    params: dict[str, Any] = {"rating": payload.rating, "comment": payload.comment} if payload.action == "rate" else {}
     services.act(
         actor=None,
         tracking_key=payload.key,

@@ -306,6 +306,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             "types": _types_by_category(),
             "supervision_choices": [c for c in Supervision.choices if c[0]],
             "reporter_phone": mask_phone(order.reporter_phone),
+            "grid_outline": order.region.geojson_feature() if order.region.boundary else None,
             "merged": order.merged.all(),
             "keeps_status": {a for a in actions if TRANSITIONS[order.status][a][0] == SAME},
         },

@@ -32,7 +32,7 @@
       if (!navigator.geolocation) { text.textContent = "—"; return; }
       navigator.geolocation.getCurrentPosition(function (position) {
         place(position.coords.latitude, position.coords.longitude, "GPS:");
-        map.setView([position.coords.latitude, position.coords.longitude], 16);
+        map.setView([position.coords.latitude, position.coords.longitude], 16, { animate: false });
       }, function (error) { text.textContent = error.message; }, { enableHighAccuracy: true, timeout: 10000 });
     });
   }
