@@ -49,6 +49,11 @@ class IncidentType(models.Model):
     auto_escalate = models.BooleanField(_("超时自动上报上级"), default=False)
     emergency_fund = models.BooleanField(_("可用应急包"), default=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    # Open311 service attributes (questions asked when this type is reported), see workorders/open311/attributes.py
+    attributes = models.JSONField(_("补充信息项"), default=list, blank=True)
+    is_private = models.BooleanField(
+        _("涉及个人隐私"), default=False, help_text=_("如关爱、纠纷：公开接口不显示其描述、地址、坐标和处理说明")
+    )
 
     jurisdiction_scope = Scope()
 
@@ -104,6 +109,12 @@ class WorkOrder(models.Model):
     open311_client = models.ForeignKey(
         "Open311Client", verbose_name=_("接入应用"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # What an Open311 client application sent besides the report itself (personal data: never returned by the API)
+    reporter_email = models.EmailField(_("上报人邮箱"), blank=True)
+    device_id = models.CharField(_("设备标识"), max_length=64, blank=True, editable=False)
+    account_id = models.CharField(_("应用内账号"), max_length=64, blank=True, editable=False)
+    media_url = models.URLField(_("附件链接"), max_length=500, blank=True)
+    attributes = models.JSONField(_("补充信息"), default=dict, blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name=_("合并到"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )

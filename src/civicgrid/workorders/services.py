@@ -64,6 +64,7 @@ from civicgrid.workorders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from civicgrid.workorders.open311 import attributes  # the questions a type asks (Open311 service attributes)
 from civicgrid.workorders.permissions import dispatches_at, parties_of
 from civicgrid.workorders.photos import PreparedPhoto, prepare_all
 
@@ -987,9 +988,11 @@ TYPE_KEYS = frozenset(
         "escalate",
         "fund",
         "active",
+        "private",
+        "attributes",
     }
 )
-TYPE_FLAGS = ("field", "auto", "escalate", "fund", "active")
+TYPE_FLAGS = ("field", "auto", "escalate", "fund", "active", "private")
 LEVELS = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT, Level.CITY)
 
 
@@ -1028,6 +1031,7 @@ def _type_problems(row: dict[str, Any], category_code: str, known_departments: s
         problems.append(f"{where}: unknown department {row['department']!r}")
     if row.get("auto") and not row.get("department"):
         problems.append(f"{where}: auto dispatch needs a department")
+    problems.extend(attributes.definition_problems(where, row.get("attributes")))
     return problems
 
 
@@ -1107,6 +1111,8 @@ def incident_types_load(*, actor: Any, path: Path) -> dict[str, int]:
                     "auto_escalate": bool(row.get("escalate")),
                     "emergency_fund": bool(row.get("fund")),
                     "is_active": row.get("active", True),
+                    "is_private": bool(row.get("private")),
+                    "attributes": attributes.normalise(row.get("attributes")),
                 },
             )
             counts["types"] += 1
