@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "civicgrid.regions",
     "civicgrid.workorders",
     "civicgrid.command",
+    "civicgrid.hall",
     "civicgrid.demo",
 ]
 

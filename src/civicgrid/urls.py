@@ -14,5 +14,6 @@ urlpatterns = [
     path("people/", include("civicgrid.people.urls")),
     path("workorders/", include("civicgrid.workorders.urls")),
     path("command/", include("civicgrid.command.urls")),
+    path("hall/", include("civicgrid.hall.urls")),
     path("open311/v2/", include("civicgrid.workorders.open311.urls")),
 ]
