@@ -30,6 +30,7 @@ PUBLIC_PREFIXES = (
     "workorders/report/outlines",  # the streets' outlines, to find one's place on the report map
     "open311/",
     "api/v1/workorders/track/",
+    "api/v1/hall/public/",  # the kiosk, board, booking, tracking and pad: centres' names and hours, masked names only
 )
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -57,12 +58,80 @@ def fill(route: str, values: dict[str, str]) -> str | None:
     return "/" + path
 
 
+def _service_centre_of_street_a(tree) -> dict[str, str]:
+    """Street A's centre with a counter, a ticket, an application to deliver home and an appointment (by their
+    URL parameter names), made at any hour the suite runs: the ticket and appointment are written as a factory would."""
+    from datetime import time
+
+    from django.utils import timezone
+
+    from civicgrid.hall import services as hall
+    from civicgrid.hall.models import Appointment, ServiceGroup, Ticket
+    from civicgrid.people.choices import Role
+    from tests.factories import staff
+
+    hall.catalogue_load(actor=None, path=hall.default_catalogue_path())
+    centre = hall.centre_create(actor=None, street_code=tree.street_a.code)
+    counter = hall.counter_create(actor=None, centre_code=centre.code, number=1)
+    clerk = staff(Role.WINDOW_CLERK, tree.street_a, username="clerk_of_a", full_name="宁海路窗口")
+    group = ServiceGroup.objects.get(code="A")
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        centre=centre,
+        day=timezone.localdate(),
+        group=group,
+        number=1,
+        code="A001",
+        source="kiosk",
+        resident_name="仙霞路居民",
+        issued_at=now,
+        queued_at=now,
+    )
+    application = hall.application_accept(
+        actor=clerk,
+        centre_code=centre.code,
+        item_code="0101",
+        applicant_name="仙霞路居民",
+        id_number="320106198001011233",
+        phone="13912345678",
+        materials=["01", "02", "03"],
+        result_delivery="home",
+        address="宁海路 5 号",
+        grid_code=tree.grid_a1.code,
+    )
+    hall.application_act(actor=clerk, number=application.number, action="complete_on_spot")
+    appointment = Appointment.objects.create(
+        code="20260001",
+        centre=centre,
+        item=application.item,
+        group=group,
+        region_path=centre.region_path,
+        day=timezone.localdate(),
+        slot_start=time(9),
+        slot_end=time(9, 30),
+        channel="online",
+        resident_name="仙霞路居民",
+        id_number="320106198001011233",
+        phone="13912345678",
+        booked_at=now,
+    )
+    return {
+        "application_number": application.number,
+        "centre": centre.code,
+        "counter_id": str(counter.pk),
+        "ticket_id": str(ticket.pk),
+        "delivery_id": str(application.delivery.pk),
+        "appointment_code": appointment.code,
+    }
+
+
 def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     post_a = Post.objects.get(user=tree.worker_a1)
     order_a = services.report(
         actor=tree.worker_a1, description="仙霞路路灯不亮", source="patrol", grid_code=tree.grid_a1.code
     )
     values = {
+        **_service_centre_of_street_a(tree),  # first: "application_number" must not be filled as a work order's
         "number": order_a.number,
         "code": tree.grid_a1.code,
         "username": "worker_a1",
@@ -103,6 +172,8 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     assert any(url.startswith("/regions/") for url in checked), checked
     assert any(url.startswith("/people/") for url in checked), checked
     assert any(url.startswith(f"/workorders/{order_a.number}") for url in checked), checked
+    assert any(url.startswith(f"/api/v1/hall/applications/{values['application_number']}") for url in checked)
+    assert any(url.startswith(f"/api/v1/hall/centres/{values['centre']}/") for url in checked), checked
 
 
 def test_the_same_urls_do_show_street_a_to_its_own_officer(tree):

@@ -52,6 +52,7 @@ ACCOUNT_ORDER = [
     Role.GRID_LEADER,
     Role.GRID_WORKER,
     Role.GRID_ASSISTANT,
+    Role.CENTRE_MANAGER,
     Role.WINDOW_CLERK,
     Role.BACK_OFFICE_HANDLER,
     Role.DEPARTMENT_HANDLER,
@@ -213,6 +214,8 @@ def _plan_staff(
         add(f"g{g}.worker", Role.GRID_WORKER, grid)
         for n, kind in enumerate(rng.sample(ASSISTANT_KINDS, rng.randint(1, 3)), start=1):
             add(f"g{g}.assistant{n}", Role.GRID_ASSISTANT, grid, assistant_kind=kind)
+    for street in streets:  # last, so adding them changed no one else's generated name
+        add(f"s{street.code[-3:]}.manager", Role.CENTRE_MANAGER, street.code)
 
 
 def load(district_code: str, *, scale: str, seed: int, password: str, say: Any = print) -> bool:

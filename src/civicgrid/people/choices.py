@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("指挥中心操作员")
     DEPARTMENT_HANDLER = "department_handler", _("职能部门人员")
     DISTRICT_ADMIN = "district_admin", _("区级管理员")
+    CENTRE_MANAGER = "centre_manager", _("服务中心主任")
 
 
 class AssistantKind(models.TextChoices):
@@ -38,6 +39,7 @@ ROLE_LEVELS: dict[Role, frozenset[Level]] = {
     Role.OPERATOR: frozenset({Level.STREET, Level.DISTRICT, Level.CITY}),
     Role.DEPARTMENT_HANDLER: frozenset({Level.DISTRICT, Level.CITY, Level.STREET}),
     Role.DISTRICT_ADMIN: frozenset({Level.DISTRICT, Level.CITY}),
+    Role.CENTRE_MANAGER: frozenset({Level.STREET}),
 }
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_HANDLER, Role.BACK_OFFICE_HANDLER})
 DEPARTMENT_REQUIRED = frozenset({Role.DEPARTMENT_HANDLER})
