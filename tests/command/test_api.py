@@ -87,14 +87,19 @@ def test_grid_staff_get_a_403_with_a_reason(tree):
         ({"group_by": "weather"}, "请求参数有误"),
         ({"source": "pigeon"}, "请求参数有误"),
         ({"type": "9999"}, "事件类型 9999 不存在"),
-        ({"region": "320106\x00"}, "请求参数有误"),  # PostgreSQL refuses NUL bytes: they must stop at the edge
-        ({"department": "water\x00"}, "请求参数有误"),
     ],
 )
 def test_bad_parameters_get_a_422_with_a_readable_message(tree, params, message):
     response = logged_in("admin").get("/api/v1/figures/summary", params)
     assert response.status_code == 422
     assert message in response.json()["detail"]
+
+
+@pytest.mark.parametrize("params", [{"region": "320106\x00"}, {"department": "water\x00"}])
+def test_a_nul_byte_stops_at_the_door_before_the_database(tree, params):
+    # PostgreSQL cannot compare a NUL byte: core.middleware refuses it for every page and endpoint
+    response = logged_in("admin").get("/api/v1/figures/summary", params)
+    assert response.status_code == 400 and "空字符" in response.json()["detail"]
 
 
 def test_a_day_by_day_trend_over_more_than_a_year_is_refused(tree):

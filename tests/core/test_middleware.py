@@ -25,8 +25,8 @@ def test_a_nul_inside_a_json_or_form_body_is_refused_and_writes_nothing(tree):
     answer = Client().post("/api/v1/workorders/reports", body, content_type="application/json")
     assert answer.status_code == 400 and "空字符" in answer.json()["detail"]
     form = Client().post(
-        "/open311/v2/requests.json",
-        "service_code=0201&description=a%00b",
+        "/workorders/report/",
+        "description=a%00b&lon=118.705&lat=32.005",
         content_type="application/x-www-form-urlencoded",
     )
     assert form.status_code == 400

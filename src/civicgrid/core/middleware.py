@@ -27,6 +27,10 @@ class RequestIdMiddleware:
         return response
 
 
+# Interfaces whose errors a published standard shapes (Open311's error list): they refuse NUL themselves.
+OWN_ERROR_FORMATS = ("/open311/",)
+
+
 class RefuseNulMiddleware:
     """A NUL character in the address or in a JSON or form body is refused at the door: PostgreSQL can neither
     store nor compare one (it would surface as a 500 deep down), and no real client sends it. File uploads
@@ -38,6 +42,8 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(OWN_ERROR_FORMATS):
+            return self.get_response(request)
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query or self._body_has_nul(request):
             message = _("请求中含有不允许的空字符（NUL）。")
