@@ -15,7 +15,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv node messages migrate static demo demo-data serve worker test test-browser lint bench clean
+.PHONY: help venv node messages migrate static demo demo-data serve worker test test-browser lint bench bench-workorders clean
 
 help:
 	@echo "make demo     set up everything and serve the demo district at http://$(HOST):$(PORT)"
@@ -82,6 +82,9 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/grid_at.py
+
+bench-workorders: venv  # a million work orders in PostgreSQL: see bench/README.md (setup ~25 min, loads ~6 min)
+	bash bench/workorders.sh setup && bash bench/workorders.sh run
 
 clean:
 	rm -rf $(VENV) $(TOOLS) node_modules var/static var/test-*.sqlite3 test-artifacts
