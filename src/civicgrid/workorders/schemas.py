@@ -70,7 +70,7 @@ class ReportOut(Schema):
 
     @staticmethod
     def resolve_status_label(order: WorkOrder) -> str:
-        return str(order.get_status_display())
+        return str(Status(order.status).label)
 
     @staticmethod
     def resolve_grid(order: WorkOrder) -> dict[str, str]:
@@ -102,11 +102,11 @@ class PublicEventOut(Schema):
 
     @staticmethod
     def resolve_action_label(event: WorkOrderEvent) -> str:
-        return str(event.get_action_display())
+        return str(Action(event.action).label)
 
     @staticmethod
     def resolve_to_status_label(event: WorkOrderEvent) -> str:
-        return str(event.get_to_status_display())
+        return str(Status(event.to_status).label)
 
     @staticmethod
     def resolve_at(event: WorkOrderEvent) -> datetime:
@@ -172,7 +172,7 @@ class WorkOrderOut(Schema):
 
     @staticmethod
     def resolve_status_label(order: WorkOrder) -> str:
-        return str(order.get_status_display())
+        return str(Status(order.status).label)
 
     @staticmethod
     def resolve_incident_type(order: WorkOrder) -> str | None:
@@ -221,7 +221,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_action_label(event: WorkOrderEvent) -> str:
-        return str(event.get_action_display())
+        return str(Action(event.action).label)
 
     @staticmethod
     def resolve_actor(event: WorkOrderEvent) -> str:
