@@ -22,7 +22,12 @@ from tests.workorders.conftest import IN_A1, IN_B1
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/workorders"
-DRAIN = {"description": "小区东门下水道堵塞，污水漫到人行道上", "incident_type": "0201", "lon": IN_A1[0], "lat": IN_A1[1]}
+DRAIN = {
+    "description": "小区东门下水道堵塞，污水漫到人行道上",
+    "incident_type": "0201",
+    "lon": IN_A1[0],
+    "lat": IN_A1[1],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +176,8 @@ def test_the_closed_loop_over_the_api_from_dispatch_to_the_resident_s_rating(lin
     assert confirmed.json()["status"] == "closed" and "rate" in confirmed.json()["reporter_actions"]
     rated = post(reporter, f"{API}/track/{number}/actions", {"key": key, "action": "rate", "rating": 5})
     assert rated.json()["status"] == "rated" and rated.json()["rating"] == 5
-    assert [e["action"] for e in rated.json()["events"]] == ["report", "dispatch", "sign", "handle", "verify_pass", "rate"]
+    steps = [e["action"] for e in rated.json()["events"]]
+    assert steps == ["report", "dispatch", "sign", "handle", "verify_pass", "rate"]
 
 
 def test_acting_on_a_stale_version_is_a_conflict_that_changes_nothing(linkage):
@@ -205,7 +211,8 @@ def test_an_action_refused_says_why_and_changes_nothing(linkage, username, body,
 
 def test_a_resident_cannot_take_staff_actions_with_the_key(linkage):
     made = post(Client(), f"{API}/reports", DRAIN).json()
-    answer = post(Client(), f"{API}/track/{made['number']}/actions", {"key": made["tracking_key"], "action": "dispatch"})
+    body = {"key": made["tracking_key"], "action": "dispatch"}
+    answer = post(Client(), f"{API}/track/{made['number']}/actions", body)
     assert answer.status_code == 403
     assert WorkOrder.objects.get(number=made["number"]).status == Status.REPORTED
 
@@ -278,4 +285,3 @@ def test_the_work_order_endpoints_are_in_the_openapi_file(linkage):
         f"{API}/{{number}}/actions",
         f"{API}/positions",
     } <= paths
-

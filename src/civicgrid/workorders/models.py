@@ -117,7 +117,8 @@ class WorkOrder(models.Model):
     reporter_phone = models.CharField(_("上报人电话"), max_length=20, blank=True)
     tracking_key = models.CharField(max_length=32, editable=False)
     client_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True, editable=False)
+    # NULL, not "": the unique constraint must admit every order sent without a key
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, editable=False)  # noqa: DJ001
     open311_client = models.ForeignKey(
         "Open311Client", verbose_name=_("接入应用"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

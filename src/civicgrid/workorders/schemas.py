@@ -330,7 +330,14 @@ class ActionIn(Schema):
     supervision: Supervision | None = Field(None, description="supervise: yellow or red")
     photos: list[str] = Field(default_factory=list, max_length=6, description=PHOTO_LIMIT_NOTE)
 
-    PARAMS: ClassVar[tuple[str, ...]] = ("department_code", "assignee", "incident_type_code", "into", "days", "supervision")
+    PARAMS: ClassVar[tuple[str, ...]] = (
+        "department_code",
+        "assignee",
+        "incident_type_code",
+        "into",
+        "days",
+        "supervision",
+    )
 
     def params(self) -> dict[str, Any]:
         """The action's own parameters, only those given (the service refuses ones the action does not take)."""
