@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "civicgrid.workorders",
     "civicgrid.command",
     "civicgrid.hall",
+    "civicgrid.registry",
+    "civicgrid.gridwork",
     "civicgrid.demo",
 ]
 

@@ -15,5 +15,7 @@ urlpatterns = [
     path("workorders/", include("civicgrid.workorders.urls")),
     path("command/", include("civicgrid.command.urls")),
     path("hall/", include("civicgrid.hall.urls")),
+    path("registry/", include("civicgrid.registry.urls")),
+    path("gridwork/", include("civicgrid.gridwork.urls")),
     path("open311/v2/", include("civicgrid.workorders.open311.urls")),
 ]
