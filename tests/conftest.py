@@ -1,4 +1,6 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from civicgrid.regions.geo import grid_index
 from tests.factories import Tree
@@ -24,3 +26,12 @@ def _plain_static_files(settings):
 def _fresh_grid_index():
     yield
     grid_index.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # LocaleMiddleware activates a language per request and never deactivates it, so a test that asked for English
+    # would leave English active in this thread for whatever test runs next in it.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
