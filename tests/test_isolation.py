@@ -31,6 +31,10 @@ PUBLIC_PREFIXES = (
     "open311/",
     "api/v1/workorders/track/",
     "api/v1/hall/public/",  # the kiosk, board, booking, tracking and pad: centres' names and hours, masked names only
+    "hall/kiosk/",  # the same as pages: the hall's kiosk, board and rating pad, and the residents' booking
+    "hall/board/",
+    "hall/pad/",
+    "hall/book/",
 )
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -174,6 +178,9 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     assert any(url.startswith(f"/workorders/{order_a.number}") for url in checked), checked
     assert any(url.startswith(f"/api/v1/hall/applications/{values['application_number']}") for url in checked)
     assert any(url.startswith(f"/api/v1/hall/centres/{values['centre']}/") for url in checked), checked
+    assert any(url.startswith(f"/hall/applications/{values['application_number']}/") for url in checked), checked
+    assert any(url.startswith(f"/hall/deliveries/{values['delivery_id']}/") for url in checked), checked
+    assert any(url.startswith(f"/hall/centres/{values['centre']}/") for url in checked), checked
 
 
 def test_the_same_urls_do_show_street_a_to_its_own_officer(tree):

@@ -32,3 +32,40 @@ def reveal(*, actor: Any, obj: models.Model, fields: Sequence[str], reason: str,
         request_id=current_request_id(),
     )
     return {name: str(getattr(obj, name) or "") for name in fields}
+
+
+def log_export(
+    *,
+    actor: Any,
+    model: type[models.Model],
+    what: str,
+    count: int,
+    subject: str = "export",
+    fields: Sequence[str] = (),
+    unmasked: bool = False,
+    reason: str = "",
+    region_path: str = "",
+) -> PersonalDataAccess:
+    """Log an export of many people's records (a ledger to Excel): what (`subject`, e.g. "ledger:population", stands
+    where one record's id would), how many rows, which personal fields went out unmasked (none for a masked export)
+    and why. The values themselves are never logged."""
+    reason = (reason or "").strip()
+    if unmasked and len(reason) < 2:
+        raise ValidationError(_("导出完整个人信息须填写事由。"), errors={"reason": [_("请填写查看事由。")]})
+    summary = _("导出%(what)s，共 %(count)s 行，%(how)s") % {
+        "what": what,
+        "count": count,
+        "how": _("含完整个人信息") if unmasked else _("个人信息已脱敏"),
+    }
+    if reason:
+        summary = f"{summary}；{_('事由')}：{reason}"
+    return PersonalDataAccess.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_name=(actor.get_username() if getattr(actor, "is_authenticated", False) else "system")[:150],
+        subject_type=ContentType.objects.get_for_model(model),
+        subject_id=subject[:64],
+        fields=list(fields) if unmasked else [],
+        reason=summary[:200],
+        region_path=region_path,
+        request_id=current_request_id(),
+    )

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.utils import check_csrf
 
@@ -19,7 +19,6 @@ from civicgrid.core.api_auth import TokenAuth
 from civicgrid.core.errors import ValidationError
 from civicgrid.hall import hours, ratelimit, selectors, services, statistics
 from civicgrid.hall.choices import (
-    SERVED_TICKET_STATUSES,
     TICKET_TRANSITIONS,
     PriorityReason,
     RatingReason,
@@ -198,10 +197,17 @@ def kiosk(request: HttpRequest, centre: str) -> Any:
 @router.post(
     "/public/centres/{centre}/tickets", response={201: TicketIssued}, auth=None, summary="取号（取号机，按客户端限流）"
 )
-def take_ticket(request: HttpRequest, centre: str, payload: TicketIn) -> Any:
+def take_ticket(
+    request: HttpRequest,
+    centre: str,
+    payload: TicketIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key", max_length=64),
+) -> Any:
     """A resident takes a ticket for a group. With a card reader the kiosk sends the identity number and name: the
-    elderly get priority by their age. A kiosk with a staff token is not rate limited; `source: desk` is for clerks."""
+    elderly get priority by their age. A kiosk with a staff token is not rate limited; `source: desk` is for clerks.
+    A kiosk retrying a press after a network drop sends the same `Idempotency-Key` and gets the same ticket."""
     ticket = services.ticket_issue(
+        idempotency_key=idempotency_key,
         actor=_caller(request),
         centre_code=centre,
         group_code=payload.group,
@@ -220,9 +226,18 @@ def take_ticket(request: HttpRequest, centre: str, payload: TicketIn) -> Any:
 @router.post(
     "/public/centres/{centre}/check-in", response={201: TicketIssued}, auth=None, summary="预约签到（凭预约码取号）"
 )
-def check_in(request: HttpRequest, centre: str, payload: CheckInIn) -> Any:
+def check_in(
+    request: HttpRequest,
+    centre: str,
+    payload: CheckInIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key", max_length=64),
+) -> Any:
     ticket = services.appointment_check_in(
-        actor=_caller(request), centre_code=centre, code=payload.code, client_address=_address(request)
+        actor=_caller(request),
+        centre_code=centre,
+        code=payload.code,
+        client_address=_address(request),
+        idempotency_key=idempotency_key,
     )
     queue = selectors.expected_wait(ticket.centre, ticket.group_id)
     ahead = selectors.ahead_of(ticket)
@@ -331,14 +346,7 @@ def _pad_counter(pad_key: str) -> Counter:
 @router.get("/public/pads/{pad_key}", response=PadOut, auth=None, summary="评价器：当前可评价的服务")
 def pad(request: HttpRequest, pad_key: str) -> Any:
     counter = _pad_counter(pad_key)
-    recent = timezone.now() - timedelta(minutes=15)
-    ticket = (
-        Ticket.objects.filter(counter=counter, status__in=SERVED_TICKET_STATUSES, rating__isnull=True)
-        .filter(day=timezone.localdate())
-        .exclude(status=TicketStatus.DONE, finished_at__lt=recent)
-        .order_by("-called_at")
-        .first()
-    )
+    ticket = selectors.pad_ticket(counter)
     return {
         "centre": counter.centre.name,
         "counter": counter.number,
@@ -579,6 +587,7 @@ def application_act(request: HttpRequest, application_number: str, payload: Appl
         note=payload.note,
         materials=payload.materials,
         expected_version=payload.expected_version,
+        result_delivery=payload.result_delivery,
     )
     return _detail(request, application_number)
 

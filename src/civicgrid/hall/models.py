@@ -632,3 +632,69 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}: {self.score}"
+
+
+# ---------------------------------------------------------------- the statistics' daily roll-up (hall/rollup.py)
+
+
+class FigureDay(models.Model):
+    """Whether a centre's day is rolled up in `DailyFigure` and still current.
+
+    Every change to a ticket, application or rating of a past day raises `version` (in the changing transaction);
+    the roll-up records the version it read as `rolled_version`. Statistics read the stored sums only for days where
+    the two are equal and compute every other day (today, a day changed since) from the live rows.
+    """
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    rolled_version = models.PositiveIntegerField(default=0)
+
+    jurisdiction_scope = Scope(region_path="centre__region_path")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["centre", "day"], name="hall_figure_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day}: {self.rolled_version}/{self.version}"
+
+
+class DailyFigure(models.Model):
+    """A centre's figures of one day for one key of a dimension (the centre itself, a counter, a clerk, an item or
+    a group): the counts and sums `statistics.Row` adds up, so a year is a sum over a few thousand rows."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    dimension = models.CharField(max_length=8)  # centre, counter, clerk, item, group
+    key = models.BigIntegerField()
+    tickets = models.IntegerField(default=0)
+    served = models.IntegerField(default=0)
+    no_shows = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    priority = models.IntegerField(default=0)
+    wait_sum = models.BigIntegerField(default=0)
+    wait_n = models.IntegerField(default=0)
+    handle_sum = models.BigIntegerField(default=0)
+    handle_n = models.IntegerField(default=0)
+    applications = models.IntegerField(default=0)
+    decided = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    overdue_open = models.IntegerField(default=0)
+    trips_counted = models.IntegerField(default=0)
+    one_trip = models.IntegerField(default=0)
+    processing_sum = models.BigIntegerField(default=0)
+    processing_n = models.IntegerField(default=0)
+    ratings = models.IntegerField(default=0)
+    score_sum = models.BigIntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+
+    jurisdiction_scope = Scope(region_path="centre__region_path")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "dimension", "day", "key"], name="hall_daily_figure_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.dimension}={self.key}"

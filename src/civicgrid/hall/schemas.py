@@ -424,6 +424,9 @@ class ApplicationActionIn(Schema):
     note: str = Field("", max_length=2000)
     materials: list[str] | None = Field(None, max_length=50, description="issue_notice, supplement: codes now ticked")
     expected_version: int | None = None
+    result_delivery: ResultDelivery | None = Field(
+        None, description="complete_on_spot, complete, reject: pick_up, or home (needs the address and grid)"
+    )
 
 
 class RevealIn(Schema):

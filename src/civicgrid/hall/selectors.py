@@ -18,6 +18,8 @@ from civicgrid.hall.choices import (
     BACK_OFFICE_ROLES,
     CALLED_TICKET_STATUSES,
     DEPARTMENT_REVIEW_ROLES,
+    OPEN_APPLICATION_STATUSES,
+    SERVED_TICKET_STATUSES,
     WAITING_FOR_BACK_OFFICE,
     ApplicationStatus,
     AppointmentStatus,
@@ -33,6 +35,7 @@ from civicgrid.hall.models import (
     Counter,
     Delivery,
     Material,
+    Rating,
     ServiceCategory,
     ServiceGroup,
     ServiceItem,
@@ -123,6 +126,27 @@ def counter_of(*, actor: Any) -> Counter | None:
 def counter_by_pad_key(pad_key: str) -> Counter:
     """The counter a rating pad belongs to (its key is the pad's only credential)."""
     return Counter.objects.select_related("centre", "clerk").get(pad_key=pad_key, is_active=True)
+
+
+PAD_RECENT = timedelta(minutes=15)
+
+
+def pad_ticket(counter: Counter) -> Ticket | None:
+    """What the counter's rating pad asks about now: the latest ticket served there (being served, or finished in
+    the past 15 minutes) if it is not rated yet. Only the latest: once the clerk serves the next resident, an
+    earlier one left unrated is not asked about again."""
+    latest = (
+        Ticket.objects.filter(counter=counter, status__in=SERVED_TICKET_STATUSES, day=timezone.localdate())
+        .select_related("group")
+        .prefetch_related(Prefetch("applications", queryset=Application.objects.select_related("item")))
+        .order_by("-called_at", "-id")
+        .first()
+    )
+    if latest is None or Rating.objects.filter(ticket=latest).exists():
+        return None
+    if latest.status == TicketStatus.DONE and latest.finished_at and latest.finished_at < timezone.now() - PAD_RECENT:
+        return None
+    return latest
 
 
 # ---------------------------------------------------------------- the queue
@@ -425,6 +449,32 @@ def counter_work(*, actor: Any) -> QuerySet[Application]:
     )
 
 
+def filter_applications(
+    rows: QuerySet[Application],
+    *,
+    status: str = "",
+    centre: str = "",
+    item: str = "",
+    overdue: bool = False,
+    number: str = "",
+) -> QuerySet[Application]:
+    """The list filters of the application pages: a status (or "open"), a centre, an item, overdue only, and the
+    beginning of an application number."""
+    if status == "open":
+        rows = rows.filter(status__in=OPEN_APPLICATION_STATUSES)
+    elif status in ApplicationStatus.values:
+        rows = rows.filter(status=status)
+    if centre:
+        rows = rows.filter(centre__code=centre)
+    if item:
+        rows = rows.filter(item__code=item)
+    if overdue:
+        rows = rows.filter(is_overdue=True)
+    if number.strip():
+        rows = rows.filter(number__startswith=number.strip())
+    return rows
+
+
 def by_tracking(*, number: str, id_tail: str) -> Application:
     """An application as its resident follows it: the number and the last 4 characters of their identity number."""
     found = Application.objects.select_related("centre", "item").get(number=number)
@@ -469,6 +519,77 @@ def my_deliveries(*, actor: Any) -> QuerySet[Delivery]:
     for path in grids:
         condition |= Q(region_path__startswith=path, assignee__isnull=True)
     return deliveries(actor=actor).filter(condition, status=DeliveryStatus.PENDING).order_by("created_at")
+
+
+# ---------------------------------------------------------------- what the pages need besides
+
+
+def current_ticket(counter: Counter) -> Ticket | None:
+    """The ticket called to or being served at the counter now."""
+    return (
+        Ticket.objects.filter(counter=counter, status__in=CALLED_TICKET_STATUSES)
+        .select_related("group", "appointment", "counter", "clerk")
+        .order_by("-called_at")
+        .first()
+    )
+
+
+def no_shows(centre: Centre, *, day: date | None = None, limit: int = 20) -> list[Ticket]:
+    """Today's passed-over tickets of a centre, the latest first (a resident who comes back is requeued)."""
+    rows = Ticket.objects.filter(centre=centre, day=day or timezone.localdate(), status=TicketStatus.NO_SHOW)
+    return list(rows.select_related("group", "counter").order_by("-finished_at", "-id")[:limit])
+
+
+def prospect(ticket: Ticket) -> tuple[int, int]:
+    """What a resident holding a new ticket is told: how many are called before them, and the minutes that takes."""
+    queue = expected_wait(ticket.centre, ticket.group_id)
+    ahead = ahead_of(ticket)
+    minutes = round(ahead * queue.average_seconds / max(queue.counters, 1) / 60) if queue else 0
+    return ahead, minutes
+
+
+def working_centres(*, actor: Any) -> list[tuple[Centre, Any]]:
+    """The centres the actor accepts applications for: (centre, None) where they are a centre clerk, (centre,
+    station) where they work at one of its community stations (remote assisted handling)."""
+    from civicgrid.hall.permissions import is_centre_clerk, station_of
+
+    result: list[tuple[Centre, Any]] = []
+    # a station clerk's jurisdiction is their community, which does not contain the street's centre: look among
+    # every active centre (public data) and keep those the actor works for
+    for found in public_centres():
+        if is_centre_clerk(actor, found):
+            result.append((found, None))
+        else:
+            station = station_of(actor, found)
+            if station is not None:
+                result.append((found, station))
+    return result
+
+
+def offered_by_category(centre: Centre) -> list[tuple[ServiceCategory, list[ServiceItem]]]:
+    """The centre's items grouped by category, in catalogue order (the clerk's item picker)."""
+    grouped: dict[int, tuple[ServiceCategory, list[ServiceItem]]] = {}
+    for item in offered_items(centre).order_by("category__sort", "category__code", "sort", "code"):
+        grouped.setdefault(item.category_id, (item.category, []))[1].append(item)
+    return list(grouped.values())
+
+
+def bookable_items(centre: Centre) -> QuerySet[ServiceItem]:
+    return offered_items(centre).filter(online_bookable=True).order_by("category__sort", "sort", "code")
+
+
+def notices(application: Application) -> QuerySet:
+    """The one-time notices of an application (already read through `application`), oldest first."""
+    return application.notices.select_related("issued_by").order_by("issued_at", "id")
+
+
+def promised_deadline(item: ServiceItem, *, now: datetime | None = None) -> Any:
+    """When a forwarded item accepted now is promised: the close of its n-th working day (core.calendar)."""
+    from civicgrid.core.calendar import calendar
+
+    if item.mode != "forwarded" or not item.time_limit_days:
+        return None
+    return calendar().add_working_days(now or timezone.now(), item.time_limit_days)
 
 
 # ---------------------------------------------------------------- jurisdiction helpers

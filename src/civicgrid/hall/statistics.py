@@ -1,19 +1,25 @@
 """Statistics of the service centres for their managers: per centre, counter, clerk, item, group or day, and the
 monthly window-staff scores. Reads only, restricted to the centres the actor may read statistics of.
 
-Every figure is a SQL aggregate (conditional COUNT/SUM grouped by one key; the total adds the groups up) over rows
-narrowed by centre and period through indexes that hold every column the figures read, so PostgreSQL answers from the
-index alone: (centre, day, ...) for tickets, (centre, accepted_at, ...) for applications, (centre, created_at, ...)
-for ratings. The definitions and the score formula are in docs/hall.md.
+Every figure is a count or a sum (conditional COUNT/SUM grouped by one key; the total adds the groups up), so a
+period's figures are the sum of its days'. Past days are rolled up once (`hall/rollup.py` keeps `DailyFigure`, a
+row per centre, day and key, current as the days change); `figures` adds the stored rows of the days that are
+rolled up and current to what it computes from the live rows for every other day (today, a day changed since the
+last roll-up). The live aggregates read rows narrowed by centre and period through indexes that hold every column
+the figures read, so PostgreSQL answers them from the index alone: (centre, day, ...) for tickets,
+(centre, accepted_at, ...) for applications, (centre, created_at, ...) for ratings. The definitions and the score
+formula are in docs/hall.md.
 """
 
 import calendar as month_calendar
-from collections.abc import Iterable
+import operator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import reduce
 from typing import Any
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,13 +27,23 @@ from django.utils.translation import gettext as _
 from civicgrid.core.errors import NotFound, PermissionDenied, ValidationError
 from civicgrid.hall import selectors
 from civicgrid.hall.choices import ApplicationStatus, TicketStatus
-from civicgrid.hall.models import Application, Centre, Counter, Rating, ServiceGroup, ServiceItem, Ticket
+from civicgrid.hall.models import (
+    Application,
+    Centre,
+    Counter,
+    DailyFigure,
+    FigureDay,
+    Rating,
+    ServiceGroup,
+    ServiceItem,
+    Ticket,
+)
 from civicgrid.hall.permissions import may_read_statistics
 from civicgrid.people.models import User
 
 GROUPINGS = ("centre", "counter", "clerk", "item", "group", "day")
-# the figures a row counts (sums of a group's rows make the total)
-COUNTED = (
+# the figures a row counts, by the kind of row that counts them (sums of a group's rows make the total)
+TICKET_FIGURES = (
     "tickets",
     "served",
     "no_shows",
@@ -37,6 +53,8 @@ COUNTED = (
     "wait_n",
     "handle_sum",
     "handle_n",
+)
+APPLICATION_FIGURES = (
     "applications",
     "decided",
     "due",
@@ -46,10 +64,9 @@ COUNTED = (
     "one_trip",
     "processing_sum",
     "processing_n",
-    "ratings",
-    "score_sum",
-    "satisfied",
 )
+RATING_FIGURES = ("ratings", "score_sum", "satisfied")
+COUNTED = TICKET_FIGURES + APPLICATION_FIGURES + RATING_FIGURES
 MAX_DAYS = 400
 RATING_PRIOR_WEIGHT = 5  # a clerk's average is pulled toward the centre's by this many ratings' worth
 NEUTRAL_SCORE = 4.0  # the prior when the centre has no ratings at all in the month
@@ -119,6 +136,7 @@ class Row:
         return round(self.processing_sum / self.processing_n / 86400, 1) if self.processing_n else None
 
     def add(self, other: "Row") -> None:
+        """Add another row's counts and sums to this one's (the rates then follow from the sums)."""
         for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -158,26 +176,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min, zone), datetime.combine(end + timedelta(days=1), time.min, zone)
 
 
-TICKET_KEYS = {"centre": "centre_id", "counter": "counter_id", "clerk": "clerk_id", "group": "group_id", "day": "day"}
-APPLICATION_KEYS = {
-    "centre": "centre_id",
-    "counter": "counter_id",
-    "clerk": "first_contact_id",
-    "item": "item_id",
-    "group": "item__group_id",
-    "day": "local_day",
-}
-RATING_KEYS = {
-    "centre": "centre_id",
-    "counter": "counter_id",
-    "clerk": "clerk_id",
-    "item": "application__item_id",
-    "group": "ticket__group_id",
-    "day": "local_day",
-}
-
-
-def _ticket_figures() -> dict[str, Any]:
+def ticket_figures() -> dict[str, Any]:
     done = Q(status=TicketStatus.DONE)
     return {
         "f_tickets": Count("id"),
@@ -192,7 +191,7 @@ def _ticket_figures() -> dict[str, Any]:
     }
 
 
-def _application_figures() -> dict[str, Any]:
+def application_figures() -> dict[str, Any]:
     decided = Q(decided_at__isnull=False)
     deadline = Q(due_at__isnull=False)
     counted = Q(superseded=False) & ~(Q(status=ApplicationStatus.WITHDRAWN) & Q(notice_issued=False))
@@ -212,19 +211,22 @@ def _application_figures() -> dict[str, Any]:
     }
 
 
-def _rating_figures() -> dict[str, Any]:
+def rating_figures() -> dict[str, Any]:
     return {"f_ratings": Count("id"), "f_score_sum": Sum("score"), "f_satisfied": Count("id", filter=Q(score__gte=4))}
 
 
-def _figures(values: dict[str, Any]) -> dict[str, Any]:
+def figures_of(values: dict[str, Any]) -> dict[str, int]:
     """Annotations carry an f_ prefix (plain names could clash with the models' own fields); sums of nothing are 0."""
     return {name[2:]: int(value or 0) for name, value in values.items() if name.startswith("f_")}
 
 
+def _add_to(row: Row, values: dict[str, Any]) -> None:
+    for name, value in figures_of(values).items():
+        setattr(row, name, getattr(row, name) + value)
+
+
 def _merge(rows: dict[Any, Row], key: Any, values: dict[str, Any]) -> None:
-    row = rows.setdefault(key, Row(key=key, label=""))
-    for name, value in _figures(values).items():
-        setattr(row, name, value)
+    _add_to(rows.setdefault(key, Row(key=key, label="")), values)
 
 
 def statistics(
@@ -233,42 +235,159 @@ def statistics(
     """Tickets, waiting and handling times, applications on time, one-trip share, ratings: grouped by `by`."""
     if by not in GROUPINGS:
         raise ValidationError(_("统计维度应为：%(names)s。") % {"names": "、".join(GROUPINGS)})
-    begin, finish = _bounds(start, end)
+    _bounds(start, end)
     centres = readable_centres(actor=actor, centre_code=centre_code)
     result = Statistics(start=start, end=end, by=by, centres=centres)
-    ids = [c.pk for c in centres]
-    zone = timezone.get_current_timezone()
-    ticket_rows = Ticket.objects.filter(centre_id__in=ids, day__range=(start, end))
-    application_rows = Application.objects.filter(centre_id__in=ids, accepted_at__gte=begin, accepted_at__lt=finish)
-    rating_rows = Rating.objects.filter(centre_id__in=ids, created_at__gte=begin, created_at__lt=finish)
-    rows: dict[Any, Row] = {}
-    if by in TICKET_KEYS:
-        key = TICKET_KEYS[by]
-        for values in ticket_rows.values(key).annotate(**_ticket_figures()).order_by():
-            _merge(rows, values.pop(key), values)
-    else:  # tickets carry no item: by item they count in the total only
-        _merge(rows, None, ticket_rows.aggregate(**_ticket_figures()))
-    key = APPLICATION_KEYS[by]
-    apps = (
-        application_rows.annotate(local_day=TruncDate("accepted_at", tzinfo=zone)) if by == "day" else application_rows
-    )
-    for values in apps.values(key).annotate(**_application_figures()).order_by():
-        _merge(rows, values.pop(key), values)
-    key = RATING_KEYS[by]
-    rates = rating_rows.annotate(local_day=TruncDate("created_at", tzinfo=zone)) if by == "day" else rating_rows
-    for values in rates.values(key).annotate(**_rating_figures()).order_by():
-        _merge(rows, values.pop(key), values)
-    # the total adds every group, including tickets never called (no counter, no clerk) and station applications
-    total = Row(key=None, label=_("合计"))
-    for row in rows.values():
-        total.add(row)
-    rows.pop(None, None)
+    rows, total = figures([c.pk for c in centres], start, end, by)
+    total.label = _("合计")
     labels = _labels(by, rows.keys())
     for row in rows.values():
         row.label = labels.get(row.key, str(row.key))
     result.rows = sorted(rows.values(), key=lambda r: str(r.label) if by != "day" else str(r.key))
     result.total = total
     return result
+
+
+def figures(
+    centre_ids: Sequence[int], start: date, end: date, by: str, *, stored: bool = True
+) -> tuple[dict[Any, Row], Row]:
+    """The centres' figures from `start` to `end` grouped by `by`, and their total (which also counts what has no
+    key in the grouping: tickets never called, applications filed at a station, tickets by item).
+
+    Days rolled up and current are summed from `DailyFigure`; every other day is computed from the live rows.
+    With `stored=False` everything is computed live (the tests compare the two; they must be equal).
+    """
+    rows: dict[Any, Row] = {}
+    total = Row(key=None, label="")
+    live: dict[int, list[tuple[date, date]]] = {centre_id: [(start, end)] for centre_id in centre_ids}
+    # stored days are local days of the default time zone; a reader in another zone gets everything live
+    if stored and centre_ids and timezone.get_current_timezone_name() == timezone.get_default_timezone_name():
+        current: dict[int, set[date]] = {}
+        rolled = FigureDay.objects.filter(
+            centre_id__in=centre_ids, day__range=(start, end), version=F("rolled_version")
+        ).values_list("centre_id", "day")
+        for centre_id, day in rolled:
+            current.setdefault(centre_id, set()).add(day)
+        if current:
+            _add_stored(rows, total, current, by)
+            period = set(_days(start, end))
+            live = {c: _ranges(period - current.get(c, set())) for c in centre_ids}
+            live = {c: ranges for c, ranges in live.items() if ranges}
+    if live:
+        _add_live(rows, total, live, by)
+    rows.pop(None, None)
+    return rows, total
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) ranges."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def _where(per_centre: dict[int, list[tuple[date, date]]], field: str, *, moments: bool = False) -> Q:
+    """Rows of the given centres and days: centres sharing the same days share one condition (usually all do)."""
+    by_ranges: dict[tuple[tuple[date, date], ...], list[int]] = {}
+    for centre_id, ranges in per_centre.items():
+        by_ranges.setdefault(tuple(ranges), []).append(centre_id)
+    zone = timezone.get_current_timezone()
+    terms = []
+    for ranges, centre_ids in by_ranges.items():
+        days = []
+        for first, last in ranges:
+            if moments:
+                begin = datetime.combine(first, time.min, zone)
+                finish = datetime.combine(last + timedelta(days=1), time.min, zone)
+                days.append(Q(**{f"{field}__gte": begin, f"{field}__lt": finish}))
+            else:
+                days.append(Q(**{f"{field}__range": (first, last)}))
+        terms.append(Q(centre_id__in=sorted(centre_ids)) & reduce(operator.or_, days))
+    return reduce(operator.or_, terms)
+
+
+def _sums(names: Iterable[str]) -> dict[str, Any]:
+    return {f"f_{name}": Sum(name) for name in names}
+
+
+def _add_stored(rows: dict[Any, Row], total: Row, current: dict[int, set[date]], by: str) -> None:
+    """Add the rolled-up days' stored figures to the rows and the total."""
+    stored = DailyFigure.objects.filter(_where({c: _ranges(days) for c, days in current.items()}, "day"))
+    everything = _sums(COUNTED)
+    if by in ("centre", "day"):
+        key = "key" if by == "centre" else "day"
+        for values in stored.filter(dimension="centre").values(key).annotate(**everything).order_by():
+            _merge(rows, values[key], values)
+            _add_to(total, values)
+        return
+    _add_to(total, stored.filter(dimension="centre").aggregate(**everything))
+    if by == "group":
+        # tickets and ratings by their own group; applications by their item's group as the catalogue has it now
+        for values in stored.filter(dimension="group").values("key").annotate(**everything).order_by():
+            _merge(rows, values["key"], values)
+        groups = dict(ServiceItem.objects.values_list("pk", "group_id"))
+        items = stored.filter(dimension="item").values("key").annotate(**_sums(APPLICATION_FIGURES)).order_by()
+        for values in items:
+            _merge(rows, groups.get(values["key"]), values)
+        return
+    for values in stored.filter(dimension=by).values("key").annotate(**everything).order_by():
+        _merge(rows, values["key"], values)
+
+
+TICKET_KEYS = {"centre": "centre_id", "counter": "counter_id", "clerk": "clerk_id", "group": "group_id", "day": "day"}
+APPLICATION_KEYS = {
+    "centre": "centre_id",
+    "counter": "counter_id",
+    "clerk": "first_contact_id",
+    "item": "item_id",
+    "group": "item__group_id",
+    "day": "local_day",
+}
+RATING_KEYS = {
+    "centre": "centre_id",
+    "counter": "counter_id",
+    "clerk": "clerk_id",
+    "item": "application__item_id",
+    "group": "ticket__group_id",
+    "day": "local_day",
+}
+
+
+def _add_live(rows: dict[Any, Row], total: Row, live: dict[int, list[tuple[date, date]]], by: str) -> None:
+    """Add the figures computed from the live rows of the given centres and days to the rows and the total."""
+    found: dict[Any, Row] = {}
+    zone = timezone.get_current_timezone()
+    ticket_rows = Ticket.objects.filter(_where(live, "day"))
+    application_rows = Application.objects.filter(_where(live, "accepted_at", moments=True))
+    rating_rows = Rating.objects.filter(_where(live, "created_at", moments=True))
+    if by in TICKET_KEYS:
+        key = TICKET_KEYS[by]
+        for values in ticket_rows.values(key).annotate(**ticket_figures()).order_by():
+            _merge(found, values.pop(key), values)
+    else:  # tickets carry no item: by item they count in the total only
+        _merge(found, None, ticket_rows.aggregate(**ticket_figures()))
+    key = APPLICATION_KEYS[by]
+    apps = (
+        application_rows.annotate(local_day=TruncDate("accepted_at", tzinfo=zone)) if by == "day" else application_rows
+    )
+    for values in apps.values(key).annotate(**application_figures()).order_by():
+        _merge(found, values.pop(key), values)
+    key = RATING_KEYS[by]
+    rates = rating_rows.annotate(local_day=TruncDate("created_at", tzinfo=zone)) if by == "day" else rating_rows
+    for values in rates.values(key).annotate(**rating_figures()).order_by():
+        _merge(found, values.pop(key), values)
+    # the total adds every group, including tickets never called (no counter, no clerk) and station applications
+    for row in found.values():
+        total.add(row)
+        rows.setdefault(row.key, Row(key=row.key, label="")).add(row)
 
 
 def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
@@ -336,8 +455,8 @@ def window_scores(*, actor: Any, centre_code: str, month: date) -> Scores:
     begin, finish = _bounds(first, last)
     applications = Application.objects.filter(centre=centre, accepted_at__gte=begin, accepted_at__lt=finish)
     per_clerk: dict[int, dict[str, Any]] = {
-        row["first_contact_id"]: _figures(dict(row))
-        for row in applications.values("first_contact_id").annotate(**_application_figures()).order_by()
+        row["first_contact_id"]: figures_of(dict(row))
+        for row in applications.values("first_contact_id").annotate(**application_figures()).order_by()
     }
     consultations = dict(
         Ticket.objects.filter(centre=centre, day__range=(first, last), status=TicketStatus.DONE, clerk__isnull=False)

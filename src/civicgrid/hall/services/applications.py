@@ -363,8 +363,12 @@ def application_act(
     materials: Sequence[str] | None = None,
     expected_version: int | None = None,
     as_system: bool = False,
+    result_delivery: str | None = None,
 ) -> Application:
-    """One action of the application's transition table, by the parties it names."""
+    """One action of the application's transition table, by the parties it names.
+
+    A decision (complete on the spot, complete, reject) may change how the resident gets the result
+    (`result_delivery`): home delivery needs the resident's address and grid, given at acceptance."""
     if action not in ApplicationAction.values or action in (ApplicationAction.ACCEPT, ApplicationAction.DELIVER):
         if action == ApplicationAction.DELIVER:
             raise ValidationError(_("送达请在送达任务中上传居民签名或照片。"))
@@ -372,6 +376,11 @@ def application_act(
     if materials is not None and action not in (ApplicationAction.ISSUE_NOTICE, ApplicationAction.SUPPLEMENT):
         raise ValidationError(_("只有一次性告知和补齐材料时可以勾选材料。"))
     note = _clean(note, field="note", label=_("说明"), limit=MAX_NOTE, required=action in REASON_REQUIRED)
+    if result_delivery is not None:
+        if action not in DECISIONS:
+            raise ValidationError(_("只有办结或不予办理时可以选择结果领取方式。"))
+        if result_delivery not in ResultDelivery.values:
+            raise _invalid("result_delivery", _("请选择结果领取方式：窗口领取或送达上门。"))
     with transaction.atomic():
         application = _locked(actor, number, as_system=as_system)
         if expected_version is not None and application.version != expected_version:
@@ -380,7 +389,16 @@ def application_act(
                 % {"number": application.number, "status": application.get_status_display()}
             )
         _allowed(actor, application, action, as_system=as_system)
-        return _act(application, action, actor=None if as_system else actor, note=note, materials=materials)
+        data: dict[str, Any] = {}
+        if result_delivery is not None and result_delivery != application.result_delivery:
+            if result_delivery == ResultDelivery.HOME and not (application.grid_id and application.address):
+                raise _invalid(
+                    "result_delivery",
+                    _("该办件受理时没有登记送达地址和所在网格，不能送达上门，请选择窗口领取。"),
+                )
+            data["result_delivery"] = result_delivery
+            application.result_delivery = result_delivery
+        return _act(application, action, actor=None if as_system else actor, note=note, materials=materials, data=data)
 
 
 def _locked(actor: Any, number: str, *, as_system: bool) -> Application:
@@ -438,7 +456,11 @@ def _act(
     return application
 
 
-AUDITED = frozenset({"missing", "visits", "department", "due_at", "outcome", "on_time", "delivery", "days"})
+AUDITED = frozenset(
+    {"missing", "visits", "department", "due_at", "outcome", "on_time", "delivery", "days", "result_delivery"}
+)
+# The decisions, at which the way the resident gets the result may still change.
+DECISIONS = frozenset({ApplicationAction.COMPLETE_ON_SPOT, ApplicationAction.COMPLETE, ApplicationAction.REJECT})
 
 
 def _tick(application: Application, materials: Sequence[str] | None) -> None:

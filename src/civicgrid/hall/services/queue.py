@@ -7,6 +7,7 @@ counters calling at the same moment take two different tickets; SQLite runs writ
 transactions), which gives the same guarantee. Every change writes a ticket event and an audit row.
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -39,6 +40,40 @@ from civicgrid.hall.services.centres import next_in_series
 
 CODE_DIGITS = "0123456789"
 APPOINTMENT_CODE_LENGTH = 8
+# A kiosk sends a fresh key with every press and the same key when it retries that press after a network drop.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class _AlreadyIssued(Exception):  # a signal, not an error: the press was served before
+    """Raised inside the ticket's transaction to roll back its number when the press turns out to be a retry."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__(ticket.code)
+        self.ticket = ticket
+
+
+def _check_key(key: str) -> str:
+    key = (key or "").strip()
+    if key and not IDEMPOTENCY_KEY.match(key):
+        raise ValidationError(_("取号请求标识无效。"), errors={"idempotency_key": [_("应为 8-64 位字母、数字或 -_。")]})
+    return key
+
+
+def issued_with_key(centre: Centre, key: str) -> Ticket | None:
+    """Today's ticket of the centre issued for this press (kiosk key), if any; read through the issue events."""
+    if not key:
+        return None
+    event = (
+        TicketEvent.objects.filter(
+            centre=centre,
+            action=TicketAction.ISSUE,
+            created_at__gte=hours.at(timezone.localdate(), time.min),
+            data__key=key,
+        )
+        .select_related("ticket", "ticket__group", "ticket__centre", "ticket__appointment")
+        .first()
+    )
+    return event.ticket if event is not None else None
 
 
 def _public_centre(code: str) -> Centre:
@@ -65,15 +100,21 @@ def ticket_issue(
     resident_name: str = "",
     source: str = TicketSource.KIOSK,
     client_address: str = "",
+    idempotency_key: str = "",
 ) -> Ticket:
     """Take a ticket for a group at the kiosk (anyone) or at a counter for a walk-in (a clerk of the centre).
 
     With an identity number (the kiosk's card reader), a resident of the centre's priority age is a priority ticket
-    without asking; the elderly and disabled may also press the priority button.
+    without asking; the elderly and disabled may also press the priority button. With an `idempotency_key` a press
+    retried after a network drop gets the ticket the first attempt made (even after the cut-off), never a second one.
     """
     if not _staff(actor):
         ratelimit.check("ticket", client_address)
     centre = _public_centre(centre_code)
+    key = _check_key(idempotency_key)
+    earlier = issued_with_key(centre, key)
+    if earlier is not None:
+        return earlier
     if source not in (TicketSource.KIOSK, TicketSource.DESK):
         raise ValidationError(_("取号来源只能是取号机或窗口代取。"))
     if source == TicketSource.DESK and not is_centre_clerk(actor, centre):
@@ -100,17 +141,21 @@ def ticket_issue(
             _("现在不是取号时间。今日服务时间：%(hours)s。")
             % {"hours": hours.describe(centre, timezone.localdate(now))}
         )
-    return _new_ticket(
-        actor=actor if _staff(actor) else None,
-        centre=centre,
-        group=group,
-        source=source,
-        priority_reason=priority_reason,
-        resident_name=name,
-        id_number=id_number,
-        queued_at=now,
-        extended=period.extended,
-    )
+    try:
+        return _new_ticket(
+            actor=actor if _staff(actor) else None,
+            centre=centre,
+            group=group,
+            source=source,
+            priority_reason=priority_reason,
+            resident_name=name,
+            id_number=id_number,
+            queued_at=now,
+            extended=period.extended,
+            idempotency_key=key,
+        )
+    except _AlreadyIssued as retried:
+        return retried.ticket
 
 
 @transaction.atomic
@@ -126,10 +171,16 @@ def _new_ticket(
     queued_at: datetime,
     extended: bool,
     appointment: Appointment | None = None,
+    idempotency_key: str = "",
 ) -> Ticket:
     now = timezone.now()
     day = timezone.localdate(now)
     number = next_in_series(centre.pk, day, group.code)
+    # The upsert above holds the group's sequence row until this transaction ends, so two attempts of one press
+    # that arrive together queue here: the second sees the first's ticket and rolls its own number back.
+    earlier = issued_with_key(centre, idempotency_key)
+    if earlier is not None:
+        raise _AlreadyIssued(earlier)
     ticket = Ticket.objects.create(
         centre=centre,
         day=day,
@@ -145,7 +196,8 @@ def _new_ticket(
         queued_at=queued_at,
         extended=extended,
     )
-    _event(ticket, TicketAction.ISSUE, actor, now)
+    retry: dict[str, Any] = {"key": idempotency_key} if idempotency_key else {}
+    _event(ticket, TicketAction.ISSUE, actor, now, None, **retry)
     audit.record(
         actor=actor,
         action="ticket.issue",
@@ -559,11 +611,18 @@ def appointment_cancel(*, actor: Any, code: str, id_tail: str = "", client_addre
     return appointment
 
 
-def appointment_check_in(*, actor: Any, centre_code: str, code: str, client_address: str = "") -> Ticket:
-    """At the kiosk: the booking code turns the appointment into a ticket that is called at its time."""
+def appointment_check_in(
+    *, actor: Any, centre_code: str, code: str, client_address: str = "", idempotency_key: str = ""
+) -> Ticket:
+    """At the kiosk: the booking code turns the appointment into a ticket that is called at its time. A check-in
+    retried with the same `idempotency_key` after a network drop gets the ticket the first attempt made."""
     if not _staff(actor):
         ratelimit.check("check_in", client_address)
     centre = _public_centre(centre_code)
+    key = _check_key(idempotency_key)
+    earlier = issued_with_key(centre, key)
+    if earlier is not None:
+        return earlier
     now = timezone.now()
     with transaction.atomic():
         appointment = (
@@ -575,6 +634,9 @@ def appointment_check_in(*, actor: Any, centre_code: str, code: str, client_addr
         if appointment is None:
             raise NotFound(_("本中心没有这个预约码，请核对短信中的 8 位预约码。"))
         if appointment.status == AppointmentStatus.CHECKED_IN:
+            again = issued_with_key(centre, key)  # the same press, retried while the first was being served
+            if again is not None and again.appointment_id == appointment.pk:
+                return again
             raise Conflict(_("该预约已签到，请留意叫号。"))
         if appointment.status != AppointmentStatus.BOOKED:
             raise TransitionNotAllowed(_("该预约%(status)s，不能签到。") % {"status": appointment.get_status_display()})
@@ -613,6 +675,7 @@ def appointment_check_in(*, actor: Any, centre_code: str, code: str, client_addr
             queued_at=max(now, start),
             extended=bool(period and period.extended),
             appointment=appointment,
+            idempotency_key=key,
         )
         appointment.status = AppointmentStatus.CHECKED_IN
         appointment.checked_in_at = now
