@@ -269,7 +269,9 @@ def test_the_back_office_completes_and_the_grid_worker_delivers_on_a_phone(chrom
     phone.click("#reveal-address")
     phone.wait_for_selector(".hall-revealed")
     assert "宁海路 5 号 2 单元 301 室" in phone.inner_text(".hall-revealed")
-    box = phone.locator("#signature-pad canvas").bounding_box()
+    pad = phone.locator("#signature-pad canvas")
+    pad.scroll_into_view_if_needed()  # the mouse only reaches what is inside the viewport
+    box = pad.bounding_box()
     phone.mouse.move(box["x"] + 30, box["y"] + 60)
     phone.mouse.down()
     for step in range(1, 12):

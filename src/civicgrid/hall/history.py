@@ -257,7 +257,8 @@ class Lookup:
             ]
         posts = Post.objects.filter(is_active=True).select_related("region", "department", "department__region")
         users = User.objects.filter(username__in=usernames, is_active=True).prefetch_related(
-            Prefetch("posts", queryset=posts, to_attr="_active_posts")
+            # fills the cache that User.active_posts() reads
+            Prefetch("posts", queryset=posts, to_attr="_active_posts")  # type: ignore[no-redef]
         )
         lookup.users = {u.username: u for u in users}
         grids = Region.objects.filter(code__in=grid_codes, level=Level.GRID)
@@ -269,7 +270,8 @@ class Lookup:
             .order_by("id")
         )
         for post in workers:
-            lookup.workers.setdefault(post.region_id, post.user)
+            if post.region_id is not None:
+                lookup.workers.setdefault(post.region_id, post.user)
         lookup.departments = {d.code: d for d in Department.objects.filter(is_active=True)}
         return lookup
 
@@ -677,7 +679,7 @@ class ApplicationTimeline:
                 _("只有%(parties)s可以“%(action)s”。") % {"parties": names, "action": ApplicationAction(action).label}
             )
         before = self.status
-        data = EFFECTS[action](self, at=at, actor=actor, note=note, step=step) or {}
+        data = EFFECTS[ApplicationAction(action)](self, at=at, actor=actor, note=note, step=step) or {}
         application = self.application
         application.status = before if target == SAME else target
         application.version += 1
@@ -1133,14 +1135,14 @@ def build(tickets: Sequence[Any], applications: Sequence[Any]) -> Batch:
         if ticket_key and ticket_key not in by_key and ticket_key in seen:
             continue  # the ticket's own record was rejected and says why
         try:
-            timeline = _application(record, lookup, by_key)
+            filed_line = _application(record, lookup, by_key)
         except StepRefused as error:
             problems.append(f"{_where('application', position, record)}：{error}")
             continue
-        batch.applications.append(timeline)
+        batch.applications.append(filed_line)
         batch.application_keys.append(str(record.get("key") or f"#{position}"))
-        if timeline.ticket is not None:
-            timeline.ticket.applications.append(timeline)
+        if filed_line.ticket is not None:
+            filed_line.ticket.applications.append(filed_line)
     for position, record, timeline in rated:
         try:
             timeline.rate(record["rating"])
@@ -1198,19 +1200,19 @@ def _write_batch(actor: Any, batch: Batch) -> HistoryResult:
             timeline.ticket.number = number
             timeline.ticket.code = f"{letter}{number:03d}"
     filed: dict[tuple[int, date], list[ApplicationTimeline]] = {}
-    for application in sorted(batch.applications, key=lambda a: a.application.accepted_at):
-        filed.setdefault((application.centre.pk, _day(application.application.accepted_at)), []).append(application)
-    for (centre_id, day), members in sorted(filed.items()):
-        for timeline, number in zip(members, _reserve(centre_id, day, "app", len(members)), strict=True):
-            timeline.application.number = f"{timeline.centre.code}-{day:%Y%m%d}-{number:04d}"
+    for queued in sorted(batch.applications, key=lambda a: a.application.accepted_at):
+        filed.setdefault((queued.centre.pk, _day(queued.application.accepted_at)), []).append(queued)
+    for (centre_id, day), same_day in sorted(filed.items()):
+        for app_line, number in zip(same_day, _reserve(centre_id, day, "app", len(same_day)), strict=True):
+            app_line.application.number = f"{app_line.centre.code}-{day:%Y%m%d}-{number:04d}"
     for timeline, pk in zip(batch.tickets, bulk.new_ids(Ticket, len(batch.tickets)), strict=True):
         timeline.ticket.id = pk
-    for timeline, pk in zip(batch.applications, bulk.new_ids(Application, len(batch.applications)), strict=True):
-        application = timeline.application
+    for app_line, pk in zip(batch.applications, bulk.new_ids(Application, len(batch.applications)), strict=True):
+        application = app_line.application
         application.id = pk
-        application.ticket_id = timeline.ticket.ticket.id if timeline.ticket else None
+        application.ticket_id = app_line.ticket.ticket.id if app_line.ticket else None
         application.appointment_id = None
-        application.updated_at = timeline.steps[-1].at  # when it last changed, not when it was imported
+        application.updated_at = app_line.steps[-1].at  # when it last changed, not when it was imported
     bulk.write(Ticket, [t.ticket for t in batch.tickets], with_id=True)
     bulk.write(
         TicketEvent,
@@ -1253,15 +1255,15 @@ def _write_batch(actor: Any, batch: Batch) -> HistoryResult:
         with_id=False,
     )
     notices = [n for a in batch.applications for n in a.notices]
-    for timeline in batch.applications:
-        for notice in timeline.notices:
-            notice.application_id = timeline.application.id
+    for app_line in batch.applications:
+        for notice in app_line.notices:
+            notice.application_id = app_line.application.id
     bulk.write(Notice, notices, with_id=False)
     deliveries = []
-    for timeline in batch.applications:
-        if timeline.delivery is not None:
-            timeline.delivery.application_id = timeline.application.id
-            deliveries.append(timeline.delivery)
+    for app_line in batch.applications:
+        if app_line.delivery is not None:
+            app_line.delivery.application_id = app_line.application.id
+            deliveries.append(app_line.delivery)
     bulk.write(Delivery, deliveries, with_id=False)
     ratings = []
     for timeline in batch.tickets:

@@ -216,15 +216,15 @@ def compute(centre_id: int, first: date, last: date) -> Sums:
         .annotate(**application_figures())
         .order_by()
     )
-    for row in applications:
-        values = figures_of(row)
-        day = row["local_day"]
+    for application in applications:
+        values = figures_of(application)
+        day = application["local_day"]
         _add(sums, day, "centre", centre_id, values)
-        _add(sums, day, "counter", row["counter_id"], values)
-        _add(sums, day, "clerk", row["first_contact_id"], values)
+        _add(sums, day, "counter", application["counter_id"], values)
+        _add(sums, day, "clerk", application["first_contact_id"], values)
         # by group, applications count under their item's group as it is when the statistics are read (an item
         # may move to another group in a later catalogue): statistics map the item rows to groups then
-        _add(sums, day, "item", row["item_id"], values)
+        _add(sums, day, "item", application["item_id"], values)
     ratings = (
         Rating.objects.filter(centre_id=centre_id, created_at__gte=begin, created_at__lt=finish)
         .annotate(local_day=TruncDate("created_at", tzinfo=zone()))
@@ -232,14 +232,14 @@ def compute(centre_id: int, first: date, last: date) -> Sums:
         .annotate(**rating_figures())
         .order_by()
     )
-    for row in ratings:
-        values = figures_of(row)
-        day = row["local_day"]
+    for rating in ratings:
+        values = figures_of(rating)
+        day = rating["local_day"]
         _add(sums, day, "centre", centre_id, values)
-        _add(sums, day, "counter", row["counter_id"], values)
-        _add(sums, day, "clerk", row["clerk_id"], values)
-        _add(sums, day, "item", row["application__item_id"], values)
-        _add(sums, day, "group", row["ticket__group_id"], values)
+        _add(sums, day, "counter", rating["counter_id"], values)
+        _add(sums, day, "clerk", rating["clerk_id"], values)
+        _add(sums, day, "item", rating["application__item_id"], values)
+        _add(sums, day, "group", rating["ticket__group_id"], values)
     return sums
 
 

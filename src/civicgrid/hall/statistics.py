@@ -13,7 +13,7 @@ formula are in docs/hall.md.
 
 import calendar as month_calendar
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
@@ -215,17 +215,17 @@ def rating_figures() -> dict[str, Any]:
     return {"f_ratings": Count("id"), "f_score_sum": Sum("score"), "f_satisfied": Count("id", filter=Q(score__gte=4))}
 
 
-def figures_of(values: dict[str, Any]) -> dict[str, int]:
+def figures_of(values: Mapping[str, Any]) -> dict[str, int]:
     """Annotations carry an f_ prefix (plain names could clash with the models' own fields); sums of nothing are 0."""
     return {name[2:]: int(value or 0) for name, value in values.items() if name.startswith("f_")}
 
 
-def _add_to(row: Row, values: dict[str, Any]) -> None:
+def _add_to(row: Row, values: Mapping[str, Any]) -> None:
     for name, value in figures_of(values).items():
         setattr(row, name, getattr(row, name) + value)
 
 
-def _merge(rows: dict[Any, Row], key: Any, values: dict[str, Any]) -> None:
+def _merge(rows: dict[Any, Row], key: Any, values: Mapping[str, Any]) -> None:
     _add_to(rows.setdefault(key, Row(key=key, label="")), values)
 
 
@@ -301,9 +301,9 @@ def _where(per_centre: dict[int, list[tuple[date, date]]], field: str, *, moment
         by_ranges.setdefault(tuple(ranges), []).append(centre_id)
     zone = timezone.get_current_timezone()
     terms = []
-    for ranges, centre_ids in by_ranges.items():
+    for day_ranges, centre_ids in by_ranges.items():
         days = []
-        for first, last in ranges:
+        for first, last in day_ranges:
             if moments:
                 begin = datetime.combine(first, time.min, zone)
                 finish = datetime.combine(last + timedelta(days=1), time.min, zone)
