@@ -28,7 +28,8 @@ django.setup()
 from django.db.models import Count, Max  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from civicgrid.hall import rollup, services, statistics  # noqa: E402
+from civicgrid.hall import rollup, selectors, services, statistics  # noqa: E402
+from civicgrid.hall.choices import TicketAction, TicketStatus  # noqa: E402
 from civicgrid.hall.models import Centre, Counter, DailyFigure, FigureDay, Ticket, TicketEvent  # noqa: E402
 from civicgrid.people import services as people  # noqa: E402
 from civicgrid.people.choices import Role  # noqa: E402
@@ -70,6 +71,9 @@ def prepare() -> None:
         counter = Counter.objects.get(centre=centre, number=number)
         if counter.clerk_id != clerk.pk:
             services.counter_sign_in(actor=clerk, counter_id=counter.pk)
+        # a ticket the last run called and left: served now, so the first call of this run finishes it
+        for called in Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED):
+            services.ticket_act(actor=clerk, ticket_id=called.pk, action=TicketAction.START)
         token, _record = people.api_token_create(actor=clerk, name="压测", days=30)
         counters.append({"id": counter.pk, "number": number, "token": token})
     kiosk, _record = people.api_token_create(actor=users["bench.kiosk"], name="压测取号机", days=30)
@@ -80,6 +84,7 @@ def prepare() -> None:
         json.dumps(
             {
                 "centre": centre.code,
+                "groups": [g.code for g in selectors.groups()],
                 "counters": counters,
                 "kiosk": kiosk,
                 "admin": admin,

@@ -45,8 +45,11 @@ class Scenario:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def request(self, rng: random.Random) -> Request:
+    def request(self, rng: random.Random, client: int) -> Request:
         raise NotImplementedError
+
+    def answer(self, client: int, status: int, body: bytes) -> None:
+        """What the last request of this client got back (for scenarios whose next step depends on it)."""
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -62,7 +65,7 @@ class CivicGridReport(Scenario):
         data = _json(VAR / "points.json")
         self.points, self.types = data["points"], data["types"]
 
-    def request(self, rng: random.Random) -> Request:
+    def request(self, rng: random.Random, client: int) -> Request:
         lon, lat = rng.choice(self.points)
         kind = rng.choice(self.types)
         body = {
@@ -100,7 +103,7 @@ class CivicGridList(Scenario):
             {"supervised": "true", "open": "true"},
         ]
 
-    def request(self, rng: random.Random) -> Request:
+    def request(self, rng: random.Random, client: int) -> Request:
         query = {**rng.choice(self.queries), "limit": "50"}
         return "GET", f"/api/v1/workorders/?{urlencode(query)}", None, _bearer(self.token)
 
@@ -113,7 +116,7 @@ class CivicGridFigures(Scenario):
         self.token = _json(VAR / "tokens.json")["admin"]
         self.month = _json(VAR / "points.json")["month"]
 
-    def request(self, rng: random.Random) -> Request:
+    def request(self, rng: random.Random, client: int) -> Request:
         group = rng.choice(["region", "department", "category", "source"])
         query = {"start": self.month["start"], "end": self.month["end"], "group_by": group}
         return "GET", f"/api/v1/figures/summary?{urlencode(query)}", None, _bearer(self.token)
@@ -126,7 +129,7 @@ class HelpdeskReport(Scenario):
         super().__init__(name)
         self.bench = _json(VAR / "helpdesk" / "bench.json")
 
-    def request(self, rng: random.Random) -> Request:
+    def request(self, rng: random.Random, client: int) -> Request:
         body = {
             "queue": rng.choice(self.bench["queues"]),
             "title": f"压测上报 {rng.randint(1, 10**6)}",
@@ -149,7 +152,7 @@ class HelpdeskList(Scenario):
         super().__init__(name)
         self.bench = _json(VAR / "helpdesk" / "bench.json")
 
-    def request(self, rng: random.Random) -> Request:
+    def request(self, rng: random.Random, client: int) -> Request:
         query = rng.choice(self.bench["list_queries"])
         headers = {"Authorization": self.bench["authorization"], "Accept": "application/json"}
         return "GET", f"/api/tickets/?{urlencode(query)}", None, headers
@@ -162,10 +165,68 @@ class HelpdeskPage(Scenario):
         super().__init__(name)
         self.bench = _json(VAR / "helpdesk" / "bench.json")
 
-    def request(self, rng: random.Random) -> Request:
+    def request(self, rng: random.Random, client: int) -> Request:
         query = rng.choice(self.bench["datatables"])
         headers = {"Authorization": self.bench["authorization"], "Accept": "application/json"}
         return "GET", f"/datatables_ticket_list/{query}?draw=1&start=0&length=50", None, headers
+
+
+class HallTicket(Scenario):
+    """A kiosk of the bench centre issues a ticket for a random group (a fresh Idempotency-Key per press)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.bench = _json(VAR / "hall.json")
+
+    def request(self, rng: random.Random, client: int) -> Request:
+        body = json.dumps({"group": rng.choice(self.bench["groups"])}).encode()
+        headers = {
+            **_bearer(self.bench["kiosk"]),
+            "Content-Type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        }
+        return "POST", f"/api/v1/hall/public/centres/{self.bench['centre']}/tickets", body, headers
+
+
+class HallCall(Scenario):
+    """A clerk at one counter of the bench centre (client n at counter n) calls the next ticket, then starts serving
+    it; the next call finishes it (as at a real counter, a called ticket must be started, recalled or passed first)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.bench = _json(VAR / "hall.json")
+        self.called: dict[int, int] = {}  # client -> the ticket it called and has not started yet
+
+    def request(self, rng: random.Random, client: int) -> Request:
+        counter = self.bench["counters"][(client - 1) % len(self.bench["counters"])]
+        headers = _bearer(counter["token"])
+        ticket = self.called.get(client)
+        if ticket:
+            body = json.dumps({"action": "start"}).encode()
+            headers["Content-Type"] = "application/json"
+            return "POST", f"/api/v1/hall/tickets/{ticket}/actions", body, headers
+        return "POST", f"/api/v1/hall/counters/{counter['id']}/call-next", b"", headers
+
+    def answer(self, client: int, status: int, body: bytes) -> None:
+        if client in self.called:
+            del self.called[client]
+        elif status == 200 and (ticket := json.loads(body).get("ticket")):
+            self.called[client] = ticket["id"]
+
+
+class HallMixed(Scenario):
+    """Half the clients are kiosks issuing tickets, half are counters calling them."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.ticket, self.call = HallTicket(name), HallCall(name)
+
+    def request(self, rng: random.Random, client: int) -> Request:
+        return (self.ticket if client % 2 else self.call).request(rng, client // 2 + 1)
+
+    def answer(self, client: int, status: int, body: bytes) -> None:
+        if not client % 2:
+            self.call.answer(client // 2 + 1, status, body)
 
 
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
@@ -173,6 +234,9 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "cg-list-district": lambda: CivicGridList("cg-list-district", "district"),
     "cg-list-street": lambda: CivicGridList("cg-list-street", "street"),
     "cg-figures": lambda: CivicGridFigures("cg-figures"),
+    "hall-ticket": lambda: HallTicket("hall-ticket"),
+    "hall-call": lambda: HallCall("hall-call"),
+    "hall-mixed": lambda: HallMixed("hall-mixed"),
     "hd-report": lambda: HelpdeskReport("hd-report"),
     "hd-list": lambda: HelpdeskList("hd-list"),
     "hd-list-page": lambda: HelpdeskPage("hd-list-page"),
@@ -193,13 +257,14 @@ def _client(
         began_wall = time.time()
         if began_wall >= stop:
             break
-        method, path, body, headers = scenario.request(rng)
+        method, path, body, headers = scenario.request(rng, seed)
         began = time.perf_counter()
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
-            response.read()
+            answer = response.read()
             status = response.status
+            scenario.answer(seed, status, answer)
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
         except (OSError, http.client.HTTPException):

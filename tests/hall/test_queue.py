@@ -155,7 +155,10 @@ def test_calling_order_transferred_then_priority_then_appointments_due_then_the_
     clock.set("2026-09-28T09:31")
     order = [t.pk for t in selectors.waiting(hall.centre_a, counter=hall.counter_a1)]
     assert order == [priority.pk, early.pk, walk_in_1.pk, walk_in_2.pk]
+    # what each holder is told is ahead of them follows the same order
+    assert [selectors.ahead_of(Ticket.objects.get(pk=pk)) for pk in order] == [0, 1, 2, 3]
     assert call(hall).pk == priority.pk
+    assert selectors.ahead_of(Ticket.objects.get(pk=walk_in_2.pk)) == 2
 
 
 def test_a_counter_calls_only_the_groups_it_serves(hall):

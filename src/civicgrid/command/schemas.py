@@ -8,6 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from civicgrid.command import figures
+from civicgrid.core.schemas import Day
 
 Interval = Literal["day", "week", "month"]
 GroupBy = Literal["region", "department", "category", "type", "source"]
@@ -30,8 +31,8 @@ SourceName = Literal["patrol", "resident", "hotline", "assistant", "evaluation",
 
 
 class FiguresQuery(Schema):
-    start: date | None = Field(None, description="first day (local), default: the first of this month")
-    end: date | None = Field(None, description="last day (local, included), default: the end of start's month")
+    start: Day | None = Field(None, description="first day (local), default: the first of this month")
+    end: Day | None = Field(None, description="last day (local, included), default: the end of start's month")
     # codes are letters, digits, "-" and "_": anything else (a NUL byte, say) is refused here, not by the database
     region: str | None = Field(
         None, max_length=15, pattern=r"^\d+$", description="region code; default: the caller's own region"

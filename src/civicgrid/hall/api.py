@@ -217,10 +217,7 @@ def take_ticket(
         source=payload.source,
         client_address=_address(request),
     )
-    queue = selectors.expected_wait(ticket.centre, ticket.group_id)
-    ahead = selectors.ahead_of(ticket)
-    minutes = round(ahead * queue.average_seconds / max(queue.counters, 1) / 60) if queue else 0
-    return Status(201, public_ticket(ticket, ahead, minutes))
+    return Status(201, public_ticket(ticket, *selectors.prospect(ticket)))
 
 
 @router.post(
@@ -239,10 +236,7 @@ def check_in(
         client_address=_address(request),
         idempotency_key=idempotency_key,
     )
-    queue = selectors.expected_wait(ticket.centre, ticket.group_id)
-    ahead = selectors.ahead_of(ticket)
-    minutes = round(ahead * queue.average_seconds / max(queue.counters, 1) / 60) if queue else 0
-    return Status(201, public_ticket(ticket, ahead, minutes))
+    return Status(201, public_ticket(ticket, *selectors.prospect(ticket)))
 
 
 @router.get("/public/centres/{centre}/board", response=BoardOut, auth=None, summary="大厅显示屏：叫号、排队、等候")

@@ -349,6 +349,8 @@ class Ticket(models.Model):
     wait_seconds = models.PositiveIntegerField(_("等候时长(秒)"), null=True, blank=True)
     handle_seconds = models.PositiveIntegerField(_("办理时长(秒)"), null=True, blank=True)
     extended = models.BooleanField(_("延时服务"), default=False)
+    # the kiosk's Idempotency-Key of the press that took it: a retried press finds its ticket instead of a new one
+    issue_key = models.CharField(max_length=64, blank=True, default="")
     version = models.PositiveIntegerField(default=1)
 
     jurisdiction_scope = Scope(region_path="centre__region_path")
@@ -357,7 +359,12 @@ class Ticket(models.Model):
         verbose_name = _("排队号")
         verbose_name_plural = _("排队号")
         ordering = ["-issued_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["centre", "day", "code"], name="hall_ticket_code_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "day", "code"], name="hall_ticket_code_per_day"),
+            models.UniqueConstraint(
+                fields=["centre", "day", "issue_key"], condition=~models.Q(issue_key=""), name="hall_ticket_issue_key"
+            ),
+        ]
         indexes = [
             # statistics read a period's tickets from this index alone (an index-only scan on PostgreSQL); the
             # columns after (centre, day) are keys rather than INCLUDE so that SQLite builds the same index

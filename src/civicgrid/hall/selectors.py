@@ -202,20 +202,23 @@ class GroupQueue:
     expected_minutes: int  # for someone joining now at the back
 
 
-def group_queues(centre: Centre, *, now: datetime | None = None) -> list[GroupQueue]:
-    """Per group: how many wait, how many counters serve it now, and the expected wait (docs/hall.md)."""
+def group_queues(centre: Centre, *, now: datetime | None = None, group_id: int | None = None) -> list[GroupQueue]:
+    """Per group (or for one): how many wait, how many counters serve it now, and the expected wait (docs/hall.md)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    offered = set(offered_items(centre).values_list("group_id", flat=True))
+    tickets = Ticket.objects.filter(centre=centre)
+    if group_id is None:
+        offered = set(offered_items(centre).values_list("group_id", flat=True))
+    else:
+        tickets, offered = tickets.filter(group_id=group_id), {group_id}
     waiting_counts = dict(
-        Ticket.objects.filter(centre=centre, day=today, status=TicketStatus.WAITING)
+        tickets.filter(day=today, status=TicketStatus.WAITING)
         .values_list("group_id")
         .annotate(n=Count("id"))
         .values_list("group_id", "n")
     )
     recent = dict(
-        Ticket.objects.filter(
-            centre=centre,
+        tickets.filter(
             day__gte=today - RECENT_HANDLING,
             status=TicketStatus.DONE,
             handle_seconds__isnull=False,
@@ -239,38 +242,36 @@ def group_queues(centre: Centre, *, now: datetime | None = None) -> list[GroupQu
 
 
 def expected_wait(centre: Centre, group_id: int) -> GroupQueue | None:
-    return next((q for q in group_queues(centre) if q.group.pk == group_id), None)
+    return next(iter(group_queues(centre, group_id=group_id)), None)
 
 
 def ahead_of(ticket: Ticket) -> int:
     """Waiting tickets of the same group called before this one (a fair answer to "how many before me"): priority
-    first, then appointments due, then everyone by the time they joined."""
+    first, then appointments due, then everyone by the time they joined (the order `waiting` calls them in)."""
     now = timezone.now()
-
-    def key(row: dict[str, Any]) -> tuple[int, datetime, int]:
-        if row["priority_reason"]:
-            rank = 1
-        elif row["appointment_id"] is not None and row["queued_at"] <= now:
-            rank = 2
-        else:
-            rank = 3
-        return rank, row["queued_at"], row["id"]
-
-    rows: list[dict[str, Any]] = [
-        dict(row)
-        for row in Ticket.objects.filter(
-            centre_id=ticket.centre_id, day=ticket.day, group_id=ticket.group_id, status=TicketStatus.WAITING
-        ).values("id", "priority_reason", "appointment_id", "queued_at")
-    ]
-    mine = key(
-        {
-            "id": ticket.pk,
-            "priority_reason": ticket.priority_reason,
-            "appointment_id": ticket.appointment_id,
-            "queued_at": ticket.queued_at,
-        }
+    if ticket.priority_reason:
+        mine = 1
+    elif ticket.appointment_id is not None and ticket.queued_at <= now:
+        mine = 2
+    else:
+        mine = 3
+    rank = Case(
+        When(~Q(priority_reason=""), then=Value(1)),
+        When(appointment__isnull=False, queued_at__lte=now, then=Value(2)),
+        default=Value(3),
     )
-    return len([row for row in rows if row["id"] != ticket.pk and key(row) < mine])
+    same_rank_before = Q(rank=mine) & (
+        Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, id__lt=ticket.pk)
+    )
+    return (
+        Ticket.objects.filter(
+            centre_id=ticket.centre_id, day=ticket.day, group_id=ticket.group_id, status=TicketStatus.WAITING
+        )
+        .exclude(pk=ticket.pk)
+        .alias(rank=rank)
+        .filter(Q(rank__lt=mine) | same_rank_before)
+        .count()
+    )
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """Shapes of work orders over JSON. Residents' names and phones never leave in these, except masked to staff."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.urls import reverse
 from ninja import Field, Schema
 
 from civicgrid.core.masking import mask_phone
+from civicgrid.core.schemas import Day
 from civicgrid.workorders import selectors
 from civicgrid.workorders.choices import WAITING_FOR_DISPATCH, Action, Source, Status, Supervision
 from civicgrid.workorders.models import Attachment, WorkOrder, WorkOrderEvent
@@ -368,8 +369,8 @@ class ListQuery(Schema):
     region: str = Field("", max_length=15, description="a region code: its whole subtree")
     overdue: bool = False
     supervised: bool = False
-    reported_from: date | None = None
-    reported_to: date | None = None
+    reported_from: Day | None = None
+    reported_to: Day | None = None
     q: str = Field("", max_length=50, description="a number's beginning, or words of the description or address")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=100_000)

@@ -60,20 +60,11 @@ def _check_key(key: str) -> str:
 
 
 def issued_with_key(centre: Centre, key: str) -> Ticket | None:
-    """Today's ticket of the centre issued for this press (kiosk key), if any; read through the issue events."""
+    """Today's ticket of the centre issued for this press (kiosk key), if any."""
     if not key:
         return None
-    event = (
-        TicketEvent.objects.filter(
-            centre=centre,
-            action=TicketAction.ISSUE,
-            created_at__gte=hours.at(timezone.localdate(), time.min),
-            data__key=key,
-        )
-        .select_related("ticket", "ticket__group", "ticket__centre", "ticket__appointment")
-        .first()
-    )
-    return event.ticket if event is not None else None
+    rows = Ticket.objects.select_related("group", "centre", "appointment")
+    return rows.filter(centre=centre, day=timezone.localdate(), issue_key=key).first()
 
 
 def _public_centre(code: str) -> Centre:
@@ -195,9 +186,9 @@ def _new_ticket(
         issued_at=now,
         queued_at=queued_at,
         extended=extended,
+        issue_key=idempotency_key,
     )
-    retry: dict[str, Any] = {"key": idempotency_key} if idempotency_key else {}
-    _event(ticket, TicketAction.ISSUE, actor, now, None, **retry)
+    _event(ticket, TicketAction.ISSUE, actor, now, None)
     audit.record(
         actor=actor,
         action="ticket.issue",

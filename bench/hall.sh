@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The service-centre benchmarks of issue 4 ("Speed"), in PostgreSQL.
+#
+#   bash bench/hall.sh setup   # once: database cg_hall, the demo district, a year of the 13 centres (~300,000 tickets)
+#   bash bench/hall.sh stats   # centre statistics over the year, in process (stored roll-up and all live)
+#   bash bench/hall.sh run     # serve it (waitress, as `make serve`); ticket issue and call under 20 clients; check
+#
+# Results go to var/bench/results.jsonl (one JSON line per HTTP run) and are copied by hand into bench/README.md.
+# Run from the repository root after `make venv`. PostgreSQL at 127.0.0.1:5432, user postgres (BENCH_PG to change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+PORT=${PORT:-8767}
+CLIENTS=${CLIENTS:-20}
+DURATION=${DURATION:-20}
+bin=.venv/bin
+results=var/bench/results.jsonl
+mkdir -p var/bench
+export DATABASE_URL=$PG/cg_hall CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING
+
+load() {  # scenario label
+  $bin/python bench/load.py --base "http://127.0.0.1:$PORT" --scenario "$1" --label "$2" \
+    --clients "$CLIENTS" --duration "$DURATION" --warmup 3 --json "$results"
+}
+
+case "${1:-run}" in
+  setup)
+    psql "$PG/postgres" -tc "SELECT 1 FROM pg_database WHERE datname = 'cg_hall'" | grep -q 1 \
+      || createdb -h 127.0.0.1 -U postgres cg_hall
+    start=$(date +%s)
+    $bin/civicgrid migrate --no-input -v 0
+    $bin/civicgrid demo --scale district >/dev/null
+    echo "demo district loaded in $(( $(date +%s) - start )) s"
+    $bin/python bench/hall_data.py --part 0/2 & first=$!
+    $bin/python bench/hall_data.py --part 1/2
+    wait $first
+    $bin/python bench/hall_data.py --rollup
+    $bin/python bench/hall_bench.py prepare
+    echo "setup done in $(( $(date +%s) - start )) s"
+    ;;
+  stats)
+    $bin/python bench/hall_bench.py stats
+    ;;
+  run)
+    $bin/python bench/hall_bench.py prepare >/dev/null  # fresh tokens, every counter signed in
+    $bin/waitress-serve --listen=127.0.0.1:$PORT --threads=8 civicgrid.wsgi:application >var/bench/server.log 2>&1 &
+    server=$!
+    trap 'kill $server 2>/dev/null || true' EXIT
+    for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/hall/public/centres" && break; sleep 0.2; done
+    load hall-ticket "waitress 8 threads"
+    load hall-call "waitress 8 threads"
+    $bin/python bench/hall_bench.py prepare >/dev/null  # the calls' last tickets started, so the next run calls on
+    load hall-mixed "waitress 8 threads"
+    $bin/python bench/hall_bench.py check
+    ;;
+  *)
+    echo "usage: bash bench/hall.sh setup|stats|run" >&2
+    exit 2
+    ;;
+esac
