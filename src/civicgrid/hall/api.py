@@ -17,6 +17,7 @@ from ninja.utils import check_csrf
 
 from civicgrid.core.api_auth import TokenAuth
 from civicgrid.core.errors import ValidationError
+from civicgrid.core.identity import mask_name
 from civicgrid.hall import hours, ratelimit, selectors, services, statistics
 from civicgrid.hall.choices import (
     TICKET_TRANSITIONS,
@@ -24,7 +25,6 @@ from civicgrid.hall.choices import (
     RatingReason,
     TicketStatus,
 )
-from civicgrid.hall.identity import mask_name
 from civicgrid.hall.models import Application, Centre, Counter, Delivery, Ticket
 from civicgrid.hall.permissions import application_actions, ticket_parties
 from civicgrid.hall.schemas import (

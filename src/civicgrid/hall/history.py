@@ -65,6 +65,7 @@ from stdnum.cn import ric
 from civicgrid.core import audit
 from civicgrid.core.calendar import calendar
 from civicgrid.core.errors import ValidationError
+from civicgrid.core.identity import MAX_AGE, Identity, age, check_id_number, check_name, check_phone
 from civicgrid.hall import bulk, hours, rollup
 from civicgrid.hall.choices import (
     APPLICATION_TRANSITIONS,
@@ -94,7 +95,6 @@ from civicgrid.hall.choices import (
     TicketStatus,
 )
 from civicgrid.hall.choices import RatingReason as Reason
-from civicgrid.hall.identity import MAX_AGE, Identity, age, check_id_number, check_name, check_phone
 from civicgrid.hall.models import (
     Application,
     ApplicationEvent,

@@ -10,6 +10,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from civicgrid.core.identity import mask_id_number, mask_name, mask_phone
 from civicgrid.hall.choices import (
     ApplicationAction,
     ApplicationStatus,
@@ -27,7 +28,6 @@ from civicgrid.hall.choices import (
     TicketSource,
     TicketStatus,
 )
-from civicgrid.hall.identity import mask_id_number, mask_name, mask_phone
 from civicgrid.hall.models import Delivery
 
 
@@ -610,7 +610,7 @@ class ApplicationDetail(ApplicationOut):
     def resolve_age(application: Any) -> int:
         from django.utils import timezone
 
-        from civicgrid.hall.identity import age
+        from civicgrid.core.identity import age
 
         return age(application.birth_date, timezone.localdate())
 

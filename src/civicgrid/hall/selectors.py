@@ -1,7 +1,7 @@
 """Reads of the service centre, restricted to the actor's jurisdiction (the catalogue and the public board excepted).
 
 Pages and the API read only through these. Residents' personal data leaves here as stored; the schemas and pages
-mask it (`hall.identity`), and only `services.application_reveal` shows it whole, with an access-log row.
+mask it (`core.identity`), and only `services.application_reveal` shows it whole, with an access-log row.
 """
 
 import math
@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Avg, Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from civicgrid.core.identity import public_name
 from civicgrid.core.jurisdiction import jurisdiction_of, restrict
 from civicgrid.hall import hours
 from civicgrid.hall.choices import (
@@ -27,7 +28,6 @@ from civicgrid.hall.choices import (
     TicketAction,
     TicketStatus,
 )
-from civicgrid.hall.identity import public_name
 from civicgrid.hall.models import (
     Application,
     Appointment,

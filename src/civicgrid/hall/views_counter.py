@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
+from civicgrid.core import identity
 from civicgrid.core.errors import DomainError
-from civicgrid.hall import identity, selectors, services
+from civicgrid.hall import selectors, services
 from civicgrid.hall.choices import (
     TICKET_TRANSITIONS,
     ApplicationAction,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit, notifications, personal_data
 from civicgrid.core.calendar import calendar
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
+from civicgrid.core.identity import check_id_number, check_name, check_phone
 from civicgrid.core.notifications import Message
 from civicgrid.hall import selectors
 from civicgrid.hall.choices import (
@@ -41,7 +42,6 @@ from civicgrid.hall.choices import (
     TicketAction,
     TicketStatus,
 )
-from civicgrid.hall.identity import check_id_number, check_name, check_phone
 from civicgrid.hall.models import Application, ApplicationEvent, Centre, Delivery, Notice, ServiceItem, Ticket
 from civicgrid.hall.permissions import application_parties, is_centre_clerk, station_of
 from civicgrid.hall.services.centres import next_in_series

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core import audit, notifications
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
+from civicgrid.core.identity import check_id_number, check_name, check_phone
 from civicgrid.core.notifications import Message
 from civicgrid.hall import hours, ratelimit, selectors
 from civicgrid.hall.choices import (
@@ -33,7 +34,6 @@ from civicgrid.hall.choices import (
     TicketSource,
     TicketStatus,
 )
-from civicgrid.hall.identity import check_id_number, check_name, check_phone
 from civicgrid.hall.models import Appointment, Centre, Counter, ServiceGroup, SlotBooking, Ticket, TicketEvent
 from civicgrid.hall.permissions import is_centre_clerk, serves_group, station_of, ticket_parties
 from civicgrid.hall.services.centres import next_in_series
