@@ -120,12 +120,10 @@ def to_review(*, actor: Any, campaign: Campaign) -> QuerySet[Response]:
     return responses(actor=actor, campaign=campaign).exclude(review=Review.NONE)
 
 
-def reverse_items(*, actor: Any, campaign: Campaign) -> QuerySet[ReverseItem]:
+def reverse_items(*, actor: Any, campaign: Campaign | None = None) -> QuerySet[ReverseItem]:
+    rows = ReverseItem.objects.all() if campaign is None else ReverseItem.objects.filter(campaign=campaign)
     return restrict(
-        actor,
-        ReverseItem.objects.filter(campaign=campaign)
-        .select_related("street", "work_order", "routed_by")
-        .annotate(comment_count=Count("comments")),
+        actor, rows.select_related("street", "work_order", "routed_by", "campaign").annotate(comment_count=Count("comments"))
     )
 
 
@@ -150,3 +148,39 @@ def public_campaigns() -> QuerySet[Campaign]:
 
 def visible_responses(*, actor: Any) -> QuerySet[Response]:
     return restrict(actor, Response.objects.all())
+
+
+def progress(*, actor: Any, campaign: Campaign) -> dict[str, Any]:
+    """Responses received per street and group against the quotas, with what waits for review or was excluded."""
+    rows = list(strata(actor=actor, campaign=campaign).order_by("street__code", "group"))
+    reviews = {
+        (street, group, review): n
+        for street, group, review, n in responses(actor=actor, campaign=campaign)
+        .exclude(review=Review.NONE)
+        .values_list("street_id", "group", "review")
+        .annotate(n=Count("id"))
+        .values_list("street_id", "group", "review", "n")
+    }
+    table = [
+        {
+            "street": row.street.code,
+            "street_name": row.street.name,
+            "group": row.group,
+            "group_label": row.get_group_display(),
+            "quota": row.quota,
+            "directed": row.directed_count,
+            "online": row.online_count,
+            "percent": round(100 * row.directed_count / row.quota) if row.quota else None,
+            "flagged": reviews.get((row.street_id, row.group, Review.PENDING), 0),
+            "excluded": reviews.get((row.street_id, row.group, Review.EXCLUDED), 0),
+        }
+        for row in rows
+    ]
+    return {
+        "campaign": campaign.pk,
+        "status": campaign.status,
+        "directed": sum(r["directed"] for r in table),
+        "online": sum(r["online"] for r in table),
+        "quota": sum(r["quota"] for r in table),
+        "rows": table,
+    }
