@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.evaluation import exports, reporting, selectors, services
-from civicgrid.evaluation.choices import ItemStatus, Review
+from civicgrid.evaluation.choices import ADMINS, ItemStatus, Review
 from civicgrid.evaluation.models import Campaign, ReverseItem
 from civicgrid.evaluation.schemas import (
     ActionIn,
@@ -55,7 +55,7 @@ from civicgrid.evaluation.schemas import (
     SurveyorResponseIn,
     ThanksOut,
 )
-from civicgrid.people.permissions import is_administrator
+from civicgrid.people.permissions import holds_role, is_administrator
 
 router = Router(tags=["satisfaction evaluation"])
 THANKS = gettext_lazy("感谢您参与居民满意度测评！您的意见我们会认真研究、及时整改，并向居民公示。")
@@ -88,13 +88,23 @@ def create(request: HttpRequest, payload: CampaignIn) -> Any:
     )
 
 
-def _detail(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
-    return {
-        **CampaignOut.from_orm(campaign).dict(),
-        "indicators": list(campaign.indicators.select_related("parent", "street")),
-        "questionnaires": list(selectors.questionnaires(campaign)),
+def _detail(request: HttpRequest, campaign: Campaign) -> Campaign:
+    """The design and the plan; another street's special indicators and questions only to the district's staff."""
+    streets = {row.street_id for row in selectors.campaign_streets(actor=request.user, campaign=campaign)}
+    everyone = holds_role(request.user, ADMINS, at=campaign.district)
+
+    def shown(indicator: Any) -> bool:
+        return indicator is None or indicator.street_id is None or everyone or indicator.street_id in streets
+
+    questionnaires = list(selectors.questionnaires(campaign))
+    for questionnaire in questionnaires:
+        questionnaire.shown_questions = [q for q in questionnaire.questions.all() if shown(q.indicator)]  # type: ignore[attr-defined]
+    campaign.shown = {  # type: ignore[attr-defined]
+        "indicators": [i for i in campaign.indicators.select_related("parent", "street") if shown(i)],
+        "questionnaires": questionnaires,
         "strata": list(selectors.strata(actor=request.user, campaign=campaign)),
     }
+    return campaign
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignDetail, summary="测评活动详情：指标体系、问卷、抽样方案")

@@ -128,7 +128,8 @@ class QuestionnaireOut(Schema):
 
     @staticmethod
     def resolve_questions(obj: Any) -> list[Any]:
-        return list(obj.questions.all())
+        shown = getattr(obj, "shown_questions", None)  # set where some questions are not for this reader
+        return list(obj.questions.all()) if shown is None else shown
 
 
 class QuestionnaireChangesIn(Schema):
@@ -164,9 +165,23 @@ class StratumOut(Schema):
 
 
 class CampaignDetail(CampaignOut):
+    """What the reader may see of the design (`shown`: set by the API from the reader's streets)."""
+
     indicators: list[IndicatorOut]
     questionnaires: list[QuestionnaireOut]
     strata: list[StratumOut]
+
+    @staticmethod
+    def resolve_indicators(obj: Any) -> list[Any]:
+        return obj.shown["indicators"]
+
+    @staticmethod
+    def resolve_questionnaires(obj: Any) -> list[Any]:
+        return obj.shown["questionnaires"]
+
+    @staticmethod
+    def resolve_strata(obj: Any) -> list[Any]:
+        return obj.shown["strata"]
 
 
 class QuotaIn(Schema):
