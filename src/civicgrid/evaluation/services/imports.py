@@ -24,7 +24,7 @@ from civicgrid.evaluation.choices import SURVEYOR_ROLES, Channel, Entry, Flag, G
 from civicgrid.evaluation.models import Campaign, Question, Questionnaire, Response, Stratum
 from civicgrid.evaluation.services import reverse
 from civicgrid.evaluation.services.common import campaign_for_admin, digest
-from civicgrid.evaluation.services.responses import BURST_WINDOW, _open_campaign, _questionnaire, clean
+from civicgrid.evaluation.services.responses import BURST_WINDOW, Form, _open_campaign, _questionnaire, clean, form_for
 from civicgrid.people.models import User
 from civicgrid.people.permissions import holds_role
 
@@ -83,6 +83,8 @@ def responses_import(*, actor: Any, campaign_id: int, rows: Sequence[ResponseRow
         .values_list("client_key", flat=True)
     )
     checked: list[tuple[ResponseRow, Any, Any, User | None, datetime]] = []
+    forms: dict[tuple[str, str], Form] = {}
+    groups, channels, entries = set(Group.values), set(Channel.values), set(Entry.values)
     for row in rows:
         where = _("第 %(line)s 行") % {"line": row.line} if row.line != "" else _("第 %(n)s 份") % {"n": len(checked) + 1}
         code = row.street if row.street in streets else by_name.get(str(row.street).strip())
@@ -90,7 +92,7 @@ def responses_import(*, actor: Any, campaign_id: int, rows: Sequence[ResponseRow
             problems.append(_("%(where)s：街道“%(street)s”未参加本次测评。") % {"where": where, "street": row.street})
             continue
         street = streets[code]
-        if row.group not in Group.values or row.channel not in Channel.values or row.entry not in Entry.values:
+        if row.group not in groups or row.channel not in channels or row.entry not in entries:
             problems.append(_("%(where)s：调查对象、渠道或填写方式无效。") % {"where": where})
             continue
         surveyor = None
@@ -117,7 +119,9 @@ def responses_import(*, actor: Any, campaign_id: int, rows: Sequence[ResponseRow
         if at > now:
             problems.append(_("%(where)s：填写日期晚于今天。") % {"where": where})
         try:
-            cleaned = clean(questionnaires[row.group], street, row.answers, duration=row.duration)
+            if (code, row.group) not in forms:
+                forms[(code, row.group)] = form_for(questionnaires[row.group], street)
+            cleaned = clean(forms[(code, row.group)], row.answers, duration=row.duration)
         except ValidationError as error:
             for column, messages in error.errors.items():
                 problems.extend(f"{where}（{column}）：{message}" for message in messages)

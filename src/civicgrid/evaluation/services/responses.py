@@ -74,49 +74,65 @@ class Cleaned:
     flags: list[str] = field(default_factory=list)
 
 
-def clean(questionnaire: Questionnaire, street: Region, raw: Mapping[str, Any], *, duration: int | None = None) -> Cleaned:
-    """Check a respondent's answers against what this questionnaire asks a resident of `street`.
+@dataclass(frozen=True)
+class Form:
+    """What one questionnaire asks a respondent of one street, prepared once for checking many answers."""
+
+    questionnaire: Questionnaire
+    questions: dict[str, Question]
+    scored: dict[str, tuple[int, str | None]]  # code -> (scale, indicator code)
+    required: tuple[str, ...]
+
+
+def form_for(questionnaire: Questionnaire, street: Region) -> Form:
+    questions = {q.code: q for q in selectors.questions_for(questionnaire, street)}
+    scored = {
+        code: (q.scale, q.indicator.code if q.indicator is not None else None)
+        for code, q in questions.items()
+        if q.is_scored
+    }
+    required = tuple(code for code, q in questions.items() if q.is_scored and q.required)
+    return Form(questionnaire, questions, scored, required)
+
+
+def clean(form: Form, raw: Mapping[str, Any], *, duration: int | None = None) -> Cleaned:
+    """Check a respondent's answers against what the form asks.
 
     Unknown questions, answers out of scale, over-long text and missing required answers are refused, each named.
     """
     if not isinstance(raw, Mapping):
         raise ValidationError(_("答案格式有误。"))
-    questions = {q.code: q for q in selectors.questions_for(questionnaire, street)}
     errors: dict[str, list[str]] = {}
     answers: dict[str, int] = {}
     texts: list[tuple[Question, str]] = []
     for code, value in raw.items():
-        question = questions.get(str(code))
-        if question is None:
-            errors[str(code)] = [
-                _("第 %(code)s 题不属于“%(title)s”。") % {"code": code, "title": questionnaire.title}
-            ]
-            continue
-        if question.is_scored:
+        code = str(code)
+        if code in form.scored:
+            scale = form.scored[code][0]
             number = _as_int(value)
-            if number is None or not 0 <= number <= question.scale:
-                errors[question.code] = [
+            if number is None or not 0 <= number <= scale:
+                errors[code] = [
                     _("第 %(code)s 题的答案应为 1 到 %(k)s（或 0 表示不了解），收到“%(value)s”。")
-                    % {"code": question.code, "k": question.scale, "value": str(value)[:20]}
+                    % {"code": code, "k": scale, "value": str(value)[:20]}
                 ]
-                continue
-            answers[question.code] = number
-        else:
+            else:
+                answers[code] = number
+        elif code in form.questions:
             if value is None:
                 continue
             if not isinstance(value, str):
-                errors[question.code] = [_("第 %(code)s 题应填写文字。") % {"code": question.code}]
+                errors[code] = [_("第 %(code)s 题应填写文字。") % {"code": code}]
                 continue
             text = " ".join(value.split())
             if len(text) > MAX_TEXT:
-                errors[question.code] = [
-                    _("第 %(code)s 题不超过 %(n)s 字（现有 %(m)s 字）。") % {"code": question.code, "n": MAX_TEXT, "m": len(text)}
-                ]
+                errors[code] = [_("第 %(code)s 题不超过 %(n)s 字（现有 %(m)s 字）。") % {"code": code, "n": MAX_TEXT, "m": len(text)}]
             elif text:
-                texts.append((question, text))
-    for question in questions.values():
-        if question.is_scored and question.required and question.code not in answers and question.code not in errors:
-            errors[question.code] = [_("请回答第 %(code)s 题。") % {"code": question.code}]
+                texts.append((form.questions[code], text))
+        else:
+            errors[code] = [_("第 %(code)s 题不属于“%(title)s”。") % {"code": code, "title": form.questionnaire.title}]
+    for code in form.required:
+        if code not in answers and code not in errors:
+            errors[code] = [_("请回答第 %(code)s 题。") % {"code": code}]
     if not errors and not any(answers.values()):
         errors["answers"] = [_("请至少对一道评分题作出评价。")]
     if errors:
@@ -125,7 +141,9 @@ def clean(questionnaire: Questionnaire, street: Region, raw: Mapping[str, Any], 
             _("答卷有 %(n)s 处需要修改：%(first)s") % {"n": len(errors), "first": first} if len(errors) > 1 else first,
             errors=errors,
         )
-    cleaned = Cleaned(answers, texts, indicator_scores(questions, answers), answers_hash(questionnaire.group, answers))
+    cleaned = Cleaned(
+        answers, texts, indicator_scores(form.scored, answers), answers_hash(form.questionnaire.group, answers)
+    )
     given = [value for value in answers.values() if value]
     if len(given) >= STRAIGHT_LINE_MIN and len(set(given)) == 1:
         cleaned.flags.append(Flag.STRAIGHT_LINE)
@@ -146,14 +164,14 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def indicator_scores(questions: Mapping[str, Question], answers: Mapping[str, int]) -> dict[str, float]:
+def indicator_scores(scored: Mapping[str, tuple[int, str | None]], answers: Mapping[str, int]) -> dict[str, float]:
     """A respondent's indicator scores: the mean of their item scores (x - 1) / (k - 1) * 100 per indicator.
     "Don't know" (0) is no item score; an indicator with none has no score."""
     items: dict[str, list[float]] = {}
     for code, value in answers.items():
-        question = questions[code]
-        if value and question.indicator is not None:
-            items.setdefault(question.indicator.code, []).append((value - 1) / (question.scale - 1) * 100)
+        scale, indicator = scored[code]
+        if value and indicator is not None:
+            items.setdefault(indicator, []).append((value - 1) / (scale - 1) * 100)
     return {code: sum(values) / len(values) for code, values in items.items()}
 
 
@@ -318,7 +336,7 @@ def invitation_submit(
         campaign = Campaign.objects.get(pk=invitation.campaign_id)
         questionnaire = _questionnaire(campaign, stratum.group)
         seconds = _duration(duration)
-        cleaned = clean(questionnaire, stratum.street, answers, duration=seconds)
+        cleaned = clean(form_for(questionnaire, stratum.street), answers, duration=seconds)
         now = timezone.now()
         invitation.used_at = now
         invitation.save(update_fields=["used_at"])
@@ -470,7 +488,7 @@ def online_submit(
                 campaign=campaign,
                 stratum=stratum,
                 questionnaire=questionnaire,
-                cleaned=clean(questionnaire, street, answers, duration=seconds),
+                cleaned=clean(form_for(questionnaire, street), answers, duration=seconds),
                 channel=Channel.ONLINE,
                 entry=Entry.ONLINE,
                 submitted_at=timezone.now(),
@@ -538,7 +556,7 @@ def surveyor_submit(
             _open_campaign(campaign.pk)
             questionnaire = _questionnaire(campaign, group)
             seconds = _duration(duration)
-            cleaned = clean(questionnaire, street, answers, duration=seconds)
+            cleaned = clean(form_for(questionnaire, street), answers, duration=seconds)
             if invitation is not None:
                 invitation.used_at = now
                 invitation.save(update_fields=["used_at"])
