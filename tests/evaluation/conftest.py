@@ -21,7 +21,9 @@ SCORE_OF = {1: 0.0, 2: 25.0, 3: 50.0, 4: 75.0, 5: 100.0}
 
 def answers(campaign: Campaign, group: str, value: int, **extra: Any) -> dict[str, Any]:
     questionnaire = campaign.questionnaires.get(group=group)
-    result: dict[str, Any] = {q.code: value for q in questionnaire.questions.all() if q.is_scored and q.indicator.street_id is None}
+    result: dict[str, Any] = {
+        q.code: value for q in questionnaire.questions.all() if q.is_scored and q.indicator.street_id is None
+    }
     result.update(extra)
     return result
 
@@ -39,8 +41,12 @@ class World:
 
 
 def third_street(tree: Tree) -> Region:
-    street = make_region("320106005", "华侨路街道", Level.STREET, tree.district, boundary=rect(118.74, 32.0, 0.02, 0.02))
-    community = make_region("320106005001", "虎踞北路社区", Level.COMMUNITY, street, boundary=rect(118.74, 32.0, 0.02, 0.02))
+    street = make_region(
+        "320106005", "华侨路街道", Level.STREET, tree.district, boundary=rect(118.74, 32.0, 0.02, 0.02)
+    )
+    community = make_region(
+        "320106005001", "虎踞北路社区", Level.COMMUNITY, street, boundary=rect(118.74, 32.0, 0.02, 0.02)
+    )
     make_region("320106005001001", "虎踞北路第一网格", Level.GRID, community, boundary=square(118.74, 32.0))
     return street
 

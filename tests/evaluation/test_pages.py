@@ -30,8 +30,18 @@ def test_every_page_of_a_campaign_opens_for_its_administrator(world):
         actor=world.admin, campaign_id=campaign.pk, street_code=world.tree.street_a.code, group="adult", count=2
     )
     client = client_of("admin")
-    for name in ("", "tree/", "questionnaires/elderly/", "plan/", "invitations/1/", "progress/", "review/", "paper/",
-                 "report/", "reverse/"):
+    for name in (
+        "",
+        "tree/",
+        "questionnaires/elderly/",
+        "plan/",
+        "invitations/1/",
+        "progress/",
+        "review/",
+        "paper/",
+        "report/",
+        "reverse/",
+    ):
         response = client.get(f"/evaluation/{campaign.pk}/{name}")
         assert response.status_code == 200, name
     assert b"<svg" in client.get(f"/evaluation/{campaign.pk}/invitations/1/").content  # the QR codes
@@ -83,8 +93,12 @@ def test_the_open_link_by_device_on_a_phone(world):
 def test_a_street_officer_sees_their_street_only_and_cannot_build(world):
     campaign = world.campaign
     services.surveyor_submit(
-        actor=world.surveyor, campaign_id=campaign.pk, street_code=world.tree.street_a.code, group="adult",
-        answers=answers(campaign, "adult", 4), client_key="page-test-01",
+        actor=world.surveyor,
+        campaign_id=campaign.pk,
+        street_code=world.tree.street_a.code,
+        group="adult",
+        answers=answers(campaign, "adult", 4),
+        client_key="page-test-01",
     )
     officer = client_of("officer_b")
     assert officer.get(f"/evaluation/{campaign.pk}/tree/").status_code == 403
@@ -120,7 +134,7 @@ def test_a_paper_import_with_wrong_columns_reports_every_bad_row_and_stores_noth
     buffer = _upload(book)
     response = client.post(f"/evaluation/{campaign.pk}/paper/", {"group": "adult", "file": buffer})
     body = response.content.decode()
-    assert "未知的列“X99”" in body, body[body.find("eval-problems"):][:600]
+    assert "未知的列“X99”" in body, body[body.find("eval-problems") :][:600]
     # the right columns but a bad row among good ones: every problem listed, nothing stored
     book = openpyxl.Workbook()
     sheet = book.active
@@ -153,30 +167,45 @@ def test_the_reverse_list_from_answers_to_a_published_rectification(world, djang
     from pathlib import Path
 
     workorders.incident_types_load(actor=None, path=Path(settings.DATA_DIR) / "incident_types.yaml")
-    people.load_departments(actor=None, district=world.tree.district, entries=[
-        {"key": "housing", "name": "住房和城乡建设局", "short_name": "住建", "duties": ""}])
-    handler = staff(Role.DEPARTMENT_HANDLER, None, department=world.tree.district.departments.get(code="320106-housing"),
-                    username="housing_handler")
+    people.load_departments(
+        actor=None,
+        district=world.tree.district,
+        entries=[{"key": "housing", "name": "住房和城乡建设局", "short_name": "住建", "duties": ""}],
+    )
+    handler = staff(
+        Role.DEPARTMENT_HANDLER,
+        None,
+        department=world.tree.district.departments.get(code="320106-housing"),
+        username="housing_handler",
+    )
     campaign = world.campaign
     # three residents of street A complain about charging; one says there is nothing to report
     for n, text in enumerate(["电动车没地充电，充电桩太少", "希望多装几个充电桩", "充电设施不够用", "没有"]):
         services.surveyor_submit(
-            actor=world.surveyor, campaign_id=campaign.pk, street_code=world.tree.street_a.code, group="adult",
-            answers=answers(campaign, "adult", 3 + n % 2, A90=text), client_key=f"reverse-{n:04d}",
+            actor=world.surveyor,
+            campaign_id=campaign.pk,
+            street_code=world.tree.street_a.code,
+            group="adult",
+            answers=answers(campaign, "adult", 3 + n % 2, A90=text),
+            client_key=f"reverse-{n:04d}",
         )
     item = ReverseItem.objects.get()
     assert item.comments.count() == 3 and item.department_key == "housing"
     assert IncidentType.objects.filter(code=item.incident_type_code).exists()
     admin = client_of("admin")
     due = (timezone.localdate() + timedelta(days=30)).isoformat()
-    admin.post(f"/evaluation/{campaign.pk}/reverse/{item.pk}/",
-               {"do": "route", "department": "housing", "incident_type": item.incident_type_code, "due_on": due})
+    admin.post(
+        f"/evaluation/{campaign.pk}/reverse/{item.pk}/",
+        {"do": "route", "department": "housing", "incident_type": item.incident_type_code, "due_on": due},
+    )
     item.refresh_from_db()
     order = item.work_order
     assert item.status == "routed" and order.source == "evaluation" and order.department.code == "320106-housing"
     assert "充电桩太少" in order.description
     # publishing before the work order is closed is refused
-    refused = admin.post(f"/evaluation/{campaign.pk}/reverse/{item.pk}/", {"do": "publish", "action_text": "x"}, follow=True)
+    refused = admin.post(
+        f"/evaluation/{campaign.pk}/reverse/{item.pk}/", {"do": "publish", "action_text": "x"}, follow=True
+    )
     assert "尚未办结" in refused.content.decode()
     # the department signs and feeds back, the grid worker verifies: the work order closes
     workorders.act(actor=handler, work_order_id=order.pk, action="sign")

@@ -61,12 +61,21 @@ def report(world):
     services.population_set(
         actor=tree.admin,
         campaign_id=this.pk,
-        table={(a, "elderly"): 600, (a, "adult"): 400, (b, "elderly"): 500, (b, "adult"): 500,
-               (c, "elderly"): 100, (c, "adult"): 100},
+        table={
+            (a, "elderly"): 600,
+            (a, "adult"): 400,
+            (b, "elderly"): 500,
+            (b, "adult"): 500,
+            (c, "elderly"): 100,
+            (c, "adult"): 100,
+        },
     )
     services.spending_set(actor=tree.admin, campaign_id=this.pk, street_code=a, spending=1_000_000)
-    plan = {a: {"elderly": [4, 5], "adult": [3, 4, 5]}, b: {"elderly": [5, 5, 3], "adult": [4]},
-            c: {"elderly": [3, 3], "adult": [1, 5]}}
+    plan = {
+        a: {"elderly": [4, 5], "adult": [3, 4, 5]},
+        b: {"elderly": [5, 5, 3], "adult": [4]},
+        c: {"elderly": [3, 3], "adult": [1, 5]},
+    }
     services.responses_import(actor=None, campaign_id=this.pk, rows=_rows(this, plan))
     services.responses_import(actor=None, campaign_id=this.pk, rows=_rows(this, {a: {"adult": [5, 2]}}, "online"))
     return reporting.report(this)
@@ -78,8 +87,22 @@ def _region(report: dict, code: str) -> dict:
 
 def test_every_street_has_the_fields_the_issue_lists(report):
     for region in report["regions"]:
-        assert {"code", "name", "score", "se", "moe95", "n", "n_effective", "rank", "rank_low", "rank_high",
-                "dimensions", "groups", "progress", "online"} <= set(region)
+        assert {
+            "code",
+            "name",
+            "score",
+            "se",
+            "moe95",
+            "n",
+            "n_effective",
+            "rank",
+            "rank_low",
+            "rank_high",
+            "dimensions",
+            "groups",
+            "progress",
+            "online",
+        } <= set(region)
         assert set(region["online"]) == {"score", "se", "n"}
         assert set(region["dimensions"]) == {"D1", "D2", "D3", "D4"}
         assert all(set(g) >= {"score", "n"} for g in region["groups"].values())
@@ -112,7 +135,9 @@ def test_the_online_channel_is_reported_beside_never_mixed_in(report, world):
 
 
 def test_ranking_rank_intervals_and_the_significance_of_neighbours(report, world):
-    a, b, c = (_region(report, code) for code in (world.tree.street_a.code, world.tree.street_b.code, world.street_c.code))
+    a, b, c = (
+        _region(report, code) for code in (world.tree.street_a.code, world.tree.street_b.code, world.street_c.code)
+    )
     assert (b["rank"], a["rank"], c["rank"]) == (1, 2, 3)
     for region in (a, b, c):
         assert 1 <= region["rank_low"] <= region["rank"] <= region["rank_high"] <= 3

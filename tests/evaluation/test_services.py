@@ -157,7 +157,9 @@ def test_a_quota_holds_under_concurrent_submissions_and_the_rest_are_kept_flagge
             actor=tree.admin, campaign_id=campaign.pk, street_code=tree.street_b.code, group="elderly", count=8
         )
     ]
-    results = _race(8, lambda i: services.invitation_submit(token=tokens[i], answers=answers(campaign, "elderly", 2 + i % 3)))
+    results = _race(
+        8, lambda i: services.invitation_submit(token=tokens[i], answers=answers(campaign, "elderly", 2 + i % 3))
+    )
     assert all(isinstance(r, Response) for r in results), results
     stored = Response.objects.filter(campaign=campaign)
     assert stored.count() == 8
@@ -174,7 +176,9 @@ def test_the_open_link_takes_one_response_per_verified_phone(world, django_captu
     sms = Notification.objects.get(channel="sms")
     code = sms.body.split("验证码是 ")[1][:6]
     with pytest.raises(ValidationError, match="验证码不正确"):
-        services.online_code_verify(key=campaign.online_key, phone="13912345678", code="000000" if code != "000000" else "111111")
+        services.online_code_verify(
+            key=campaign.online_key, phone="13912345678", code="000000" if code != "000000" else "111111"
+        )
     proof = services.online_code_verify(key=campaign.online_key, phone="13912345678", code=code)
     response = services.online_submit(
         key=campaign.online_key,
@@ -249,12 +253,20 @@ def test_a_surveyors_offline_answer_sent_twice_is_stored_once(world):
 def test_straight_lining_and_bursts_are_flagged_never_excluded_until_a_person_decides(world):
     campaign = world.campaign
     first, _c = services.surveyor_submit(
-        actor=world.surveyor, campaign_id=campaign.pk, street_code=world.tree.street_a.code, group="adult",
-        answers=answers(campaign, "adult", 5), client_key="burst-000001",
+        actor=world.surveyor,
+        campaign_id=campaign.pk,
+        street_code=world.tree.street_a.code,
+        group="adult",
+        answers=answers(campaign, "adult", 5),
+        client_key="burst-000001",
     )
     second, _c = services.surveyor_submit(
-        actor=world.surveyor, campaign_id=campaign.pk, street_code=world.tree.street_a.code, group="adult",
-        answers=answers(campaign, "adult", 5), client_key="burst-000002",
+        actor=world.surveyor,
+        campaign_id=campaign.pk,
+        street_code=world.tree.street_a.code,
+        group="adult",
+        answers=answers(campaign, "adult", 5),
+        client_key="burst-000002",
     )
     first.refresh_from_db()
     assert Flag.STRAIGHT_LINE in first.flags and Flag.BURST in first.flags and Flag.BURST in second.flags
@@ -295,7 +307,11 @@ def test_a_campaign_cannot_close_without_populations(tree):
 def test_copying_a_campaign_keeps_special_indicators_and_the_plan(world):
     campaign = world.campaign
     services.indicator_add(
-        actor=world.admin, campaign_id=campaign.pk, code="S01", name="应急包小修小补", street_code=world.tree.street_a.code
+        actor=world.admin,
+        campaign_id=campaign.pk,
+        code="S01",
+        name="应急包小修小补",
+        street_code=world.tree.street_a.code,
     )
     copy = services.campaign_create(actor=world.admin, district_code="320106", year=2027, copy_from_id=campaign.pk)
     assert copy.indicators.get(code="S01").street == world.tree.street_a

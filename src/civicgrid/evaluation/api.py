@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import File, Query, Router, Schema
+from ninja import File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -82,9 +82,15 @@ def campaigns(request: HttpRequest) -> Any:
 
 @router.post("/campaigns", response={201: CampaignOut}, summary="新建测评活动（默认指标体系与问卷）")
 def create(request: HttpRequest, payload: CampaignIn) -> Any:
-    return 201, services.campaign_create(
-        actor=request.user, district_code=payload.district, year=payload.year, name=payload.name,
-        copy_from_id=payload.copy_from,
+    return Status(
+        201,
+        services.campaign_create(
+            actor=request.user,
+            district_code=payload.district,
+            year=payload.year,
+            name=payload.name,
+            copy_from_id=payload.copy_from,
+        ),
     )
 
 
@@ -122,36 +128,61 @@ def update(request: HttpRequest, campaign_id: int, payload: CampaignChangesIn) -
 
 @router.post("/campaigns/{campaign_id}/actions", response=CampaignOut, summary="开始、结束或重新开放测评")
 def act(request: HttpRequest, campaign_id: int, payload: ActionIn) -> Any:
-    return services.campaign_act(actor=request.user, campaign_id=_campaign(request, campaign_id).pk, action=payload.action)
-
-
-@router.post("/campaigns/{campaign_id}/indicators", response={201: IndicatorOut}, summary="新增指标（或街道专项特色指标）")
-def indicator_add(request: HttpRequest, campaign_id: int, payload: IndicatorIn) -> Any:
-    return 201, services.indicator_add(
-        actor=request.user, campaign_id=_campaign(request, campaign_id).pk, code=payload.code, name=payload.name,
-        parent_code=payload.parent, street_code=payload.street, weight=str(payload.weight), is_key=payload.is_key,
+    return services.campaign_act(
+        actor=request.user, campaign_id=_campaign(request, campaign_id).pk, action=payload.action
     )
 
 
-@router.patch("/campaigns/{campaign_id}/indicators/{code}", response=IndicatorOut, summary="修改指标名称、权重、关键指标")
+@router.post(
+    "/campaigns/{campaign_id}/indicators", response={201: IndicatorOut}, summary="新增指标（或街道专项特色指标）"
+)
+def indicator_add(request: HttpRequest, campaign_id: int, payload: IndicatorIn) -> Any:
+    return Status(
+        201,
+        services.indicator_add(
+            actor=request.user,
+            campaign_id=_campaign(request, campaign_id).pk,
+            code=payload.code,
+            name=payload.name,
+            parent_code=payload.parent,
+            street_code=payload.street,
+            weight=str(payload.weight),
+            is_key=payload.is_key,
+        ),
+    )
+
+
+@router.patch(
+    "/campaigns/{campaign_id}/indicators/{code}", response=IndicatorOut, summary="修改指标名称、权重、关键指标"
+)
 def indicator_update(request: HttpRequest, campaign_id: int, code: str, payload: IndicatorChangesIn) -> Any:
     return services.indicator_update(
-        actor=request.user, campaign_id=_campaign(request, campaign_id).pk, code=code, name=payload.name,
-        weight=None if payload.weight is None else str(payload.weight), is_key=payload.is_key,
+        actor=request.user,
+        campaign_id=_campaign(request, campaign_id).pk,
+        code=code,
+        name=payload.name,
+        weight=None if payload.weight is None else str(payload.weight),
+        is_key=payload.is_key,
     )
 
 
 @router.delete("/campaigns/{campaign_id}/indicators/{code}", response={204: None}, summary="删除指标")
 def indicator_delete(request: HttpRequest, campaign_id: int, code: str) -> Any:
     services.indicator_delete(actor=request.user, campaign_id=_campaign(request, campaign_id).pk, code=code)
-    return 204, None
+    return Status(204, None)
 
 
-@router.put("/campaigns/{campaign_id}/questionnaires/{group}", response=QuestionnaireOut, summary="修改问卷标题、卷首语、大字版")
+@router.put(
+    "/campaigns/{campaign_id}/questionnaires/{group}", response=QuestionnaireOut, summary="修改问卷标题、卷首语、大字版"
+)
 def questionnaire_update(request: HttpRequest, campaign_id: int, group: str, payload: QuestionnaireChangesIn) -> Any:
     return services.questionnaire_update(
-        actor=request.user, campaign_id=_campaign(request, campaign_id).pk, group=group, title=payload.title,
-        intro=payload.intro, large_text=payload.large_text,
+        actor=request.user,
+        campaign_id=_campaign(request, campaign_id).pk,
+        group=group,
+        title=payload.title,
+        intro=payload.intro,
+        large_text=payload.large_text,
     )
 
 
@@ -159,13 +190,20 @@ def _question(payload: QuestionIn) -> services.QuestionIn:
     return services.QuestionIn(**payload.dict())
 
 
-@router.post("/campaigns/{campaign_id}/questionnaires/{group}/questions", response={201: QuestionOut}, summary="新增题目")
+@router.post(
+    "/campaigns/{campaign_id}/questionnaires/{group}/questions", response={201: QuestionOut}, summary="新增题目"
+)
 def question_add(request: HttpRequest, campaign_id: int, group: str, payload: QuestionIn) -> Any:
     campaign = _campaign(request, campaign_id)
-    return 201, services.question_add(actor=request.user, campaign_id=campaign.pk, group=group, question=_question(payload))
+    return Status(
+        201,
+        services.question_add(actor=request.user, campaign_id=campaign.pk, group=group, question=_question(payload)),
+    )
 
 
-@router.put("/campaigns/{campaign_id}/questionnaires/{group}/questions/{code}", response=QuestionOut, summary="修改题目")
+@router.put(
+    "/campaigns/{campaign_id}/questionnaires/{group}/questions/{code}", response=QuestionOut, summary="修改题目"
+)
 def question_update(request: HttpRequest, campaign_id: int, group: str, code: str, payload: QuestionIn) -> Any:
     campaign = _campaign(request, campaign_id)
     return services.question_update(
@@ -173,10 +211,12 @@ def question_update(request: HttpRequest, campaign_id: int, group: str, code: st
     )
 
 
-@router.delete("/campaigns/{campaign_id}/questionnaires/{group}/questions/{code}", response={204: None}, summary="删除题目")
+@router.delete(
+    "/campaigns/{campaign_id}/questionnaires/{group}/questions/{code}", response={204: None}, summary="删除题目"
+)
 def question_delete(request: HttpRequest, campaign_id: int, group: str, code: str) -> Any:
     services.question_delete(actor=request.user, campaign_id=_campaign(request, campaign_id).pk, group=group, code=code)
-    return 204, None
+    return Status(204, None)
 
 
 # ---------------------------------------------------------------- the sample plan
@@ -207,20 +247,31 @@ def population_file(request: HttpRequest, campaign_id: int, file: UploadedFile =
     return selectors.progress(actor=request.user, campaign=campaign)
 
 
-@router.put("/campaigns/{campaign_id}/streets/{street_code}/spending", response={204: None}, summary="街道工作经费（成本指数）")
+@router.put(
+    "/campaigns/{campaign_id}/streets/{street_code}/spending", response={204: None}, summary="街道工作经费（成本指数）"
+)
 def spending(request: HttpRequest, campaign_id: int, street_code: str, payload: SpendingIn) -> Any:
     services.spending_set(
-        actor=request.user, campaign_id=_campaign(request, campaign_id).pk, street_code=street_code,
+        actor=request.user,
+        campaign_id=_campaign(request, campaign_id).pk,
+        street_code=street_code,
         spending=None if payload.spending is None else round(payload.spending, 2),  # type: ignore[arg-type]
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/campaigns/{campaign_id}/invitations", response={201: list[InvitationOut]}, summary="生成一批邀请码")
 def invitations_create(request: HttpRequest, campaign_id: int, payload: InvitationsIn) -> Any:
-    return 201, services.invitations_create(
-        actor=request.user, campaign_id=_campaign(request, campaign_id).pk, street_code=payload.street,
-        group=payload.group, count=payload.count, surveyor=payload.surveyor,
+    return Status(
+        201,
+        services.invitations_create(
+            actor=request.user,
+            campaign_id=_campaign(request, campaign_id).pk,
+            street_code=payload.street,
+            group=payload.group,
+            count=payload.count,
+            surveyor=payload.surveyor,
+        ),
     )
 
 
@@ -256,23 +307,33 @@ def report(request: HttpRequest, campaign_id: int) -> Any:
     gets their street only."""
     campaign = _campaign(request, campaign_id)
     streets = _readable(request, campaign)
-    return reporting.for_reader(reporting.report(campaign), streets=streets, administrator=is_administrator(request.user))
+    return reporting.for_reader(
+        reporting.report(campaign), streets=streets, administrator=is_administrator(request.user)
+    )
 
 
 @router.get("/campaigns/{campaign_id}/export.xlsx", summary="报告 Excel", response={200: None})
 def export_xlsx(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
     streets = _readable(request, campaign)
-    data = reporting.for_reader(reporting.report(campaign), streets=streets, administrator=is_administrator(request.user))
-    return _file(exports.workbook(campaign, data), f"evaluation-{campaign.pk}.xlsx",
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    data = reporting.for_reader(
+        reporting.report(campaign), streets=streets, administrator=is_administrator(request.user)
+    )
+    return _file(
+        exports.workbook(campaign, data),
+        f"evaluation-{campaign.pk}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 @router.get("/campaigns/{campaign_id}/responses.csv", summary="答卷数据（匿名，SPSS/R 可读）", response={200: None})
 def export_csv(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = _campaign(request, campaign_id)
-    return _file(exports.responses_csv(campaign, _readable(request, campaign)).encode("utf-8"),
-                 f"evaluation-{campaign.pk}-responses.csv", "text/csv; charset=utf-8")
+    return _file(
+        exports.responses_csv(campaign, _readable(request, campaign)).encode("utf-8"),
+        f"evaluation-{campaign.pk}-responses.csv",
+        "text/csv; charset=utf-8",
+    )
 
 
 def _file(content: bytes, name: str, content_type: str) -> HttpResponse:
@@ -304,24 +365,40 @@ def responses(request: HttpRequest, campaign_id: int, query: Query[ReviewQuery])
 
 @router.post("/responses/{response_id}/review", response=ResponseOut, summary="审核答卷：保留或剔除（须填理由）")
 def review(request: HttpRequest, response_id: int, payload: ReviewIn) -> Any:
-    return services.response_review(actor=request.user, response_id=response_id, action=payload.action, reason=payload.reason)
+    return services.response_review(
+        actor=request.user, response_id=response_id, action=payload.action, reason=payload.reason
+    )
 
 
-@router.post("/campaigns/{campaign_id}/responses", response={201: ResponseOut, 200: ResponseOut}, summary="调查员提交答卷（可离线后补传）")
+@router.post(
+    "/campaigns/{campaign_id}/responses",
+    response={201: ResponseOut, 200: ResponseOut},
+    summary="调查员提交答卷（可离线后补传）",
+)
 def surveyor_submit(request: HttpRequest, campaign_id: int, payload: SurveyorResponseIn) -> Any:
     """Sent again with the same `client_key` (a retry), it answers 200 with the response stored the first time."""
     response, created = services.surveyor_submit(
-        actor=request.user, campaign_id=campaign_id, street_code=payload.street, group=payload.group,
-        answers=payload.answers, client_key=payload.client_key, token=payload.token, device_id=payload.device_id,
-        collected_at=payload.collected_at, duration=payload.duration,
+        actor=request.user,
+        campaign_id=campaign_id,
+        street_code=payload.street,
+        group=payload.group,
+        answers=payload.answers,
+        client_key=payload.client_key,
+        token=payload.token,
+        device_id=payload.device_id,
+        collected_at=payload.collected_at,
+        duration=payload.duration,
     )
-    return (201 if created else 200), response
+    return Status(201 if created else 200, response)
 
 
 @router.post("/campaigns/{campaign_id}/paper/{group}", response=ImportOut, summary="导入纸质问卷（Excel）")
 def paper(request: HttpRequest, campaign_id: int, group: str, file: UploadedFile = File(...)) -> Any:  # noqa: B008
     result = services.paper_import(
-        actor=request.user, campaign_id=_campaign(request, campaign_id).pk, group=group, filename=file.name or "",
+        actor=request.user,
+        campaign_id=_campaign(request, campaign_id).pk,
+        group=group,
+        filename=file.name or "",
         content=file.read(),
     )
     return result.__dict__
@@ -357,8 +434,13 @@ def _item(request: HttpRequest, item_id: int) -> ReverseItem:
 @router.post("/reverse-items/{reverse_item_id}/route", response=ReverseItemOut, summary="派发整改（生成工单）")
 def route(request: HttpRequest, reverse_item_id: int, payload: RouteIn) -> Any:
     services.item_route(
-        actor=request.user, item_id=reverse_item_id, due_on=payload.due_on, incident_type_code=payload.incident_type,
-        department_key=payload.department, grid_code=payload.grid, note=payload.note,
+        actor=request.user,
+        item_id=reverse_item_id,
+        due_on=payload.due_on,
+        incident_type_code=payload.incident_type,
+        department_key=payload.department,
+        grid_code=payload.grid,
+        note=payload.note,
     )
     return _item(request, reverse_item_id)
 
@@ -393,7 +475,9 @@ def _public_questionnaire(campaign: Campaign, group: str, street: Any) -> dict[s
     }
 
 
-@router.get("/public/invitations/{invitation_token}", response=PublicQuestionnaire, auth=None, summary="邀请码对应的问卷")
+@router.get(
+    "/public/invitations/{invitation_token}", response=PublicQuestionnaire, auth=None, summary="邀请码对应的问卷"
+)
 def invitation(request: HttpRequest, invitation_token: str) -> Any:
     found = services.invitation_usable(invitation_token, client_address=_address(request))
     return _public_questionnaire(found.campaign, found.stratum.group, found.stratum.street)
@@ -402,10 +486,13 @@ def invitation(request: HttpRequest, invitation_token: str) -> Any:
 @router.post("/public/invitations/{invitation_token}", response={201: ThanksOut}, auth=None, summary="凭邀请码提交答卷")
 def invitation_submit(request: HttpRequest, invitation_token: str, payload: AnswersIn) -> Any:
     response = services.invitation_submit(
-        token=invitation_token, answers=payload.answers, device_id=payload.device_id, duration=payload.duration,
+        token=invitation_token,
+        answers=payload.answers,
+        device_id=payload.device_id,
+        duration=payload.duration,
         client_address=_address(request),
     )
-    return 201, {"channel": response.channel, "message": str(THANKS)}
+    return Status(201, {"channel": response.channel, "message": str(THANKS)})
 
 
 @router.get("/public/online/{online_key}", response=OnlineOut, auth=None, summary="在线问卷：街道与三类问卷")
@@ -423,7 +510,7 @@ def online(request: HttpRequest, online_key: str) -> Any:
 @router.post("/public/online/{online_key}/code", response={202: None}, auth=None, summary="发送短信验证码")
 def online_code(request: HttpRequest, online_key: str, payload: PhoneIn) -> Any:
     services.online_code_send(key=online_key, phone=payload.phone, client_address=_address(request))
-    return 202, None
+    return Status(202, None)
 
 
 @router.post("/public/online/{online_key}/verify", response=ProofOut, auth=None, summary="验证短信验证码")
@@ -437,10 +524,16 @@ def online_verify(request: HttpRequest, online_key: str, payload: CodeIn) -> Any
 @router.post("/public/online/{online_key}", response={201: ThanksOut}, auth=None, summary="提交在线答卷")
 def online_submit(request: HttpRequest, online_key: str, payload: OnlineAnswersIn) -> Any:
     response = services.online_submit(
-        key=online_key, street_code=payload.street, group=payload.group, answers=payload.answers, proof=payload.proof,
-        device_id=payload.device_id, duration=payload.duration, client_address=_address(request),
+        key=online_key,
+        street_code=payload.street,
+        group=payload.group,
+        answers=payload.answers,
+        proof=payload.proof,
+        device_id=payload.device_id,
+        duration=payload.duration,
+        client_address=_address(request),
     )
-    return 201, {"channel": response.channel, "message": str(THANKS)}
+    return Status(201, {"channel": response.channel, "message": str(THANKS)})
 
 
 @router.get("/public/reverse-list", response=list[PublicItemOut], auth=None, summary="反向问题整改公示")

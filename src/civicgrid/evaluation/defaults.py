@@ -85,7 +85,11 @@ def read_tree(path: Path | None = None) -> list[Node]:
     nodes: list[Node] = []
     seen: set[str] = set()
     siblings: dict[str | None, list[tuple[str, Decimal]]] = {}
-    levels = [("dimensions", NodeKind.DIMENSION), ("focus_areas", NodeKind.FOCUS_AREA), ("indicators", NodeKind.INDICATOR)]
+    levels = [
+        ("dimensions", NodeKind.DIMENSION),
+        ("focus_areas", NodeKind.FOCUS_AREA),
+        ("indicators", NodeKind.INDICATOR),
+    ]
 
     def walk(entries: Any, depth: int, parent: str | None) -> None:
         key, kind = levels[depth]
@@ -105,7 +109,9 @@ def read_tree(path: Path | None = None) -> list[Node]:
             if weight is None:
                 problems.append(f"{where}: weight must be a number in (0, 1]")
             seen.add(code)
-            nodes.append(Node(kind, code, str(name or ""), weight or Decimal(0), bool(entry.get("key")), parent, position))
+            nodes.append(
+                Node(kind, code, str(name or ""), weight or Decimal(0), bool(entry.get("key")), parent, position)
+            )
             siblings.setdefault(parent, []).append((code, weight or Decimal(0)))
             if depth + 1 < len(levels):
                 walk(entry.get(levels[depth + 1][0]), depth + 1, code)
@@ -266,7 +272,9 @@ def read_rules(path: Path | None = None) -> Rules:
         name = str(raw.get("name") or raw.get("rule") or "")
         if not name or len(name) > 24:
             problems.append(f"{where}: name must be given, at most 24 characters")
-        return Rule(topic, topic_name, name, str(raw.get("incident_type")), str(raw.get("department") or ""), tuple(keywords))
+        return Rule(
+            topic, topic_name, name, str(raw.get("incident_type")), str(raw.get("department") or ""), tuple(keywords)
+        )
 
     rules: list[Rule] = []
     for position, topic in enumerate(document.get("topics") or [], start=1):

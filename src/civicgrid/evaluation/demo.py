@@ -25,7 +25,7 @@ from civicgrid.regions.choices import GridKind, Level
 from civicgrid.regions.models import Region
 
 # directed responses per street and group come from the default quotas (100 / 150 / 30); online ones in total:
-ONLINE = {"district": {"last": 8_000, "this": 17_255}, "small": {"last": 60, "this": 120}}
+ONLINE = {"district": {"last": 5_000, "this": 17_255}, "small": {"last": 60, "this": 120}}
 DIRECTED_FILL = {"last": (1.0, 1.04), "this": (1.0, 1.06)}  # share of the quota filled (a little over, flagged)
 SMALL_QUOTAS = {Group.ELDERLY: 12, Group.ADULT: 18, Group.ORGANISATION: 4}
 COMMENT_RATE = 0.16  # residents who write something in the reverse question
@@ -98,7 +98,9 @@ def _surveyors(context: DemoContext, streets: list[Region]) -> dict[str, str]:
         people.StaffRow(
             f"surveyor#{n}",
             f"s{street.code[-3:]}.surveyor",
-            rng.choice(surnames) + rng.choice(["晓", "海", "静", "敏", "伟", "芳", "军", "丽"]) + rng.choice("明华霞燕强平"),
+            rng.choice(surnames)
+            + rng.choice(["晓", "海", "静", "敏", "伟", "芳", "军", "丽"])
+            + rng.choice("明华霞燕强平"),
             Role.FIELD_SURVEYOR,
             street.code,
             phone=f"139{rng.randrange(10**8):08d}",
@@ -167,7 +169,9 @@ def _answer(
     asked: dict[str, list[Any]] = {}
     offsets: dict[str, float] = {}
     for group, questionnaire in questionnaires.items():
-        asked[group] = [q for q in questionnaire.questions.all() if q.indicator is None or q.indicator.street_id is None]
+        asked[group] = [
+            q for q in questionnaire.questions.all() if q.indicator is None or q.indicator.street_id is None
+        ]
         offsets.update({q.code: rng.uniform(-6, 4) for q in asked[group]})  # some indicators do better than others
     group_shift = {Group.ELDERLY: 2.0, Group.ADULT: -1.5, Group.ORGANISATION: 1.0}
     if timezone.is_naive(start):
@@ -259,7 +263,9 @@ def _review(context: DemoContext, campaign: Campaign) -> int:
             actor=admin,
             response_id=response.pk,
             action="exclude" if burst else "keep",
-            reason="同一调查员 10 分钟内提交相同答卷，经电话回访核实为重复录入" if burst else "超出配额的有效答卷，保留",
+            reason="同一调查员 10 分钟内提交相同答卷，经电话回访核实为重复录入"
+            if burst
+            else "超出配额的有效答卷，保留",
         )
         done += 1
     return done
@@ -270,9 +276,7 @@ def _route(campaign: Campaign, *, limit: int) -> int:
     admin = _admin()
     routed = 0
     items = (
-        ReverseItem.objects.filter(campaign=campaign, status=ItemStatus.NEW)
-        .exclude(department_key="")
-        .order_by("id")
+        ReverseItem.objects.filter(campaign=campaign, status=ItemStatus.NEW).exclude(department_key="").order_by("id")
     )
     ranked = sorted(items, key=lambda item: -item.comments.count())[:limit]
     for item in ranked:
@@ -291,8 +295,12 @@ def _rectify(context: DemoContext, campaign: Campaign) -> int:
     for item in ReverseItem.objects.filter(campaign=campaign, status=ItemStatus.ROUTED).select_related("work_order"):
         order = item.work_order
         assert order is not None
-        handler = User.objects.filter(posts__department=order.department, posts__is_active=True).order_by("username").first()
-        worker = User.objects.filter(posts__region=order.region, posts__role=Role.GRID_WORKER, posts__is_active=True).first()
+        handler = (
+            User.objects.filter(posts__department=order.department, posts__is_active=True).order_by("username").first()
+        )
+        worker = User.objects.filter(
+            posts__region=order.region, posts__role=Role.GRID_WORKER, posts__is_active=True
+        ).first()
         if handler is None or worker is None:
             continue
         workorders.act(actor=handler, work_order_id=order.pk, action="sign")

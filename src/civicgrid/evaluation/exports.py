@@ -41,14 +41,47 @@ def workbook(campaign: Campaign, report: dict[str, Any]) -> bytes:
     _sheet(
         book,
         _("街道得分"),
-        [_("街道代码"), _("街道"), _("得分"), _("标准误"), _("95%误差范围"), _("样本量"), _("有效样本量"), _("名次"),
-         _("名次区间下限"), _("名次区间上限"), _("与下一名差异显著"), _("进步指数"), _("进步指数标准误"),
-         _("关键指数"), _("成本指数(每万元)"), _("在线得分"), _("在线标准误"), _("在线样本量")],
         [
-            [r["code"], r["name"], r["score"], r["se"], r["moe95"], r["n"], r["n_effective"], r["rank"], r["rank_low"],
-             r["rank_high"], (r["next_difference"] or {}).get("significant"), (r["progress"] or {}).get("delta"),
-             (r["progress"] or {}).get("se"), (r["key_index"] or {}).get("score"), (r["cost_index"] or {}).get("value"),
-             r["online"]["score"], r["online"]["se"], r["online"]["n"]]
+            _("街道代码"),
+            _("街道"),
+            _("得分"),
+            _("标准误"),
+            _("95%误差范围"),
+            _("样本量"),
+            _("有效样本量"),
+            _("名次"),
+            _("名次区间下限"),
+            _("名次区间上限"),
+            _("与下一名差异显著"),
+            _("进步指数"),
+            _("进步指数标准误"),
+            _("关键指数"),
+            _("成本指数(每万元)"),
+            _("在线得分"),
+            _("在线标准误"),
+            _("在线样本量"),
+        ],
+        [
+            [
+                r["code"],
+                r["name"],
+                r["score"],
+                r["se"],
+                r["moe95"],
+                r["n"],
+                r["n_effective"],
+                r["rank"],
+                r["rank_low"],
+                r["rank_high"],
+                (r["next_difference"] or {}).get("significant"),
+                (r["progress"] or {}).get("delta"),
+                (r["progress"] or {}).get("se"),
+                (r["key_index"] or {}).get("score"),
+                (r["cost_index"] or {}).get("value"),
+                r["online"]["score"],
+                r["online"]["se"],
+                r["online"]["n"],
+            ]
             for r in sorted(regions, key=lambda r: r["rank"] or 999)
         ],
     )
@@ -69,7 +102,15 @@ def workbook(campaign: Campaign, report: dict[str, Any]) -> bytes:
         _("群体与渠道"),
         [_("街道"), _("渠道"), _("调查对象"), _("得分"), _("样本量"), _("总体数"), _("权重")],
         [
-            [r["name"], str(Channel.DIRECTED.label), labels[g], v["score"], v["n"], v.get("population"), v.get("weight")]
+            [
+                r["name"],
+                str(Channel.DIRECTED.label),
+                labels[g],
+                v["score"],
+                v["n"],
+                v.get("population"),
+                v.get("weight"),
+            ]
             for r in regions
             for g, v in r["groups"].items()
         ]
@@ -84,7 +125,10 @@ def workbook(campaign: Campaign, report: dict[str, Any]) -> bytes:
         book,
         _("两两比较"),
         [_("街道甲"), _("街道乙"), _("差值"), "z", "p", _("Holm 校正 p"), _("显著(5%)")],
-        [[names[p["a"]], names[p["b"]], p["difference"], p["z"], p["p"], p["p_holm"], p["significant"]] for p in report["pairs"]],
+        [
+            [names[p["a"]], names[p["b"]], p["difference"], p["z"], p["p"], p["p_holm"], p["significant"]]
+            for p in report["pairs"]
+        ],
     )
     if report["rewards"]["places"]:
         _sheet(
@@ -102,8 +146,13 @@ def workbook(campaign: Campaign, report: dict[str, Any]) -> bytes:
         _("反向评价意见"),
         [_("街道"), _("问题类别"), _("归入问题"), _("意见（已脱敏）"), _("日期")],
         (
-            [c.street.name, c.item.topic_name if c.item else "", c.item.title if c.item else "", c.text,
-             c.created_at.date().isoformat()]
+            [
+                c.street.name,
+                c.item.topic_name if c.item else "",
+                c.item.title if c.item else "",
+                c.text,
+                c.created_at.date().isoformat(),
+            ]
             for c in comments.order_by("street__code", "created_at")
         ),
     )
@@ -122,22 +171,52 @@ def responses_csv(campaign: Campaign, streets: Iterable[str]) -> str:
     output = io.StringIO()
     writer = csv.writer(output)
     writer.writerow(
-        ["resp_id", "street", "group", "channel", "entry", "day", "out_of_quota", "flagged", "excluded",
-         *(q.code for q in questions), *(f"score_{code}" for code in indicators)]
+        [
+            "resp_id",
+            "street",
+            "group",
+            "channel",
+            "entry",
+            "day",
+            "out_of_quota",
+            "flagged",
+            "excluded",
+            *(q.code for q in questions),
+            *(f"score_{code}" for code in indicators),
+        ]
     )
     rows = (
         Response.objects.filter(campaign=campaign, street__code__in=list(streets))
         .order_by("submitted_at", "id")
-        .values_list("street__code", "group", "channel", "entry", "submitted_at", "out_of_quota", "flags", "review",
-                     "answers", "scores")
+        .values_list(
+            "street__code",
+            "group",
+            "channel",
+            "entry",
+            "submitted_at",
+            "out_of_quota",
+            "flags",
+            "review",
+            "answers",
+            "scores",
+        )
     )
     for number, (street, group, channel, entry, at, out, flags, review, answers, scores) in enumerate(
         rows.iterator(chunk_size=5000), start=1
     ):
         writer.writerow(
-            [number, street, group, channel, entry, at.date().isoformat(), int(out), int(bool(flags)),
-             int(review == Review.EXCLUDED), *(answers.get(q.code) or "" for q in questions),
-             *("" if scores.get(code) is None else round(scores[code], 4) for code in indicators)]
+            [
+                number,
+                street,
+                group,
+                channel,
+                entry,
+                at.date().isoformat(),
+                int(out),
+                int(bool(flags)),
+                int(review == Review.EXCLUDED),
+                *(answers.get(q.code) or "" for q in questions),
+                *("" if scores.get(code) is None else round(scores[code], 4) for code in indicators),
+            ]
         )
     return output.getvalue()
-

@@ -101,7 +101,12 @@ class Indicator(models.Model):
     weight = models.DecimalField(_("权重"), max_digits=6, decimal_places=4, default=1)
     is_key = models.BooleanField(_("关键指标"), default=False)
     street = models.ForeignKey(
-        Region, verbose_name=_("专项特色指标所属街道"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Region,
+        verbose_name=_("专项特色指标所属街道"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
 

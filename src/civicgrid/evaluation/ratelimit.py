@@ -38,6 +38,4 @@ def check(kind: str, key: str) -> None:
             cache.add(name, 1, timeout=seconds * 2)
             count = 1
     if count > limit:
-        raise RateLimited(
-            _("操作过于频繁，请 %(minutes)s 分钟后再试。") % {"minutes": max(1, seconds // 60)}
-        )
+        raise RateLimited(_("操作过于频繁，请 %(minutes)s 分钟后再试。") % {"minutes": max(1, seconds // 60)})

@@ -176,10 +176,14 @@ def compute(campaign: Campaign, *, bootstrap: bool = True, with_progress: bool =
                     }
                     for group, part in main.groups.items()
                 },
-                "pooled_groups": [g for g, part in main.groups.items() if part.pooled_out and (part.n or part.population)],
+                "pooled_groups": [
+                    g for g, part in main.groups.items() if part.pooled_out and (part.n or part.population)
+                ],
                 "online": _simple_out(online_score),
                 "online_groups": {
-                    group: _simple_out(statistics.simple(scores["overall"][online[s][data.group_index[online[s]] == g]]))
+                    group: _simple_out(
+                        statistics.simple(scores["overall"][online[s][data.group_index[online[s]] == g]])
+                    )
                     for g, group in enumerate(GROUPS)
                 },
                 "key_index": None
@@ -234,7 +238,8 @@ def _simple_block(estimate: statistics.Estimate) -> dict[str, Any]:
 def _rank_and_test(regions: list[dict[str, Any]], overall: list[statistics.Estimate]) -> list[dict[str, Any]]:
     """Ranks by score, every pair's z test with Holm's correction, and each street against the next one down."""
     ranked = sorted(
-        (i for i, e in enumerate(overall) if e.score is not None), key=lambda i: (-overall[i].score, regions[i]["code"])  # type: ignore[operator]
+        (i for i, e in enumerate(overall) if e.score is not None),
+        key=lambda i: (-overall[i].score, regions[i]["code"]),  # type: ignore[operator]
     )
     for rank, i in enumerate(ranked, start=1):
         regions[i]["rank"] = rank
@@ -353,8 +358,13 @@ def _rewards(campaign: Campaign, regions: list[dict[str, Any]], pairs: list[dict
     """The top places and their awards, with a warning wherever a place is not distinguishable from the next."""
     by_rank = {r["rank"]: r for r in regions if r["rank"] is not None}
     places = [
-        {"rank": rank, "code": by_rank[rank]["code"], "name": by_rank[rank]["name"], "amount": amount,
-         "score": by_rank[rank]["score"]}
+        {
+            "rank": rank,
+            "code": by_rank[rank]["code"],
+            "name": by_rank[rank]["name"],
+            "amount": amount,
+            "score": by_rank[rank]["score"],
+        }
         for rank, amount in enumerate(campaign.rewards, start=1)
         if rank in by_rank
     ]
@@ -365,9 +375,16 @@ def _rewards(campaign: Campaign, regions: list[dict[str, Any]], pairs: list[dict
         test = region["next_difference"]
         if following is not None and test is not None and not test["significant"]:
             warnings.append(
-                _("第 %(r)s 名%(a)s与第 %(r1)s 名%(b)s的得分差异在统计上不显著（Holm 校正后 p = %(p)s），两者的名次无法区分。")
-                % {"r": place["rank"], "a": region["name"], "r1": place["rank"] + 1, "b": following["name"],
-                   "p": f"{test['p_holm']:.3f}"}
+                _(
+                    "第 %(r)s 名%(a)s与第 %(r1)s 名%(b)s的得分差异在统计上不显著（Holm 校正后 p = %(p)s），两者的名次无法区分。"
+                )
+                % {
+                    "r": place["rank"],
+                    "a": region["name"],
+                    "r1": place["rank"] + 1,
+                    "b": following["name"],
+                    "p": f"{test['p_holm']:.3f}",
+                }
             )
     return {"places": places, "warnings": warnings}
 
@@ -377,7 +394,9 @@ def _rewards(campaign: Campaign, regions: list[dict[str, Any]], pairs: list[dict
 
 def stamp(campaign: Campaign) -> str:
     """The state of everything the report depends on: a different stamp, a different report."""
-    counts = Response.objects.filter(campaign=campaign).aggregate(n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at"))
+    counts = Response.objects.filter(campaign=campaign).aggregate(
+        n=Count("id"), last=Max("id"), reviewed=Max("reviewed_at")
+    )
     reviewed = counts["reviewed"].timestamp() if counts["reviewed"] else 0
     revision = Campaign.objects.filter(pk=campaign.pk).values_list("revision", "status", "previous_id").first()
     previous = Campaign.objects.filter(pk=campaign.previous_id).values_list("revision", flat=True).first()

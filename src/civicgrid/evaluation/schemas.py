@@ -12,7 +12,9 @@ class CampaignIn(Schema):
     district: str = Field(..., max_length=15, description="the district's code, e.g. 320106")
     year: int = Field(..., ge=2000, le=2100)
     name: str = Field("", max_length=100)
-    copy_from: int | None = Field(None, description="an earlier campaign of the district to copy the design and plan of")
+    copy_from: int | None = Field(
+        None, description="an earlier campaign of the district to copy the design and plan of"
+    )
 
 
 class CampaignChangesIn(Schema):
@@ -577,4 +579,3 @@ class ProofOut(Schema):
 class ThanksOut(Schema):
     channel: Channel
     message: str
-

@@ -102,9 +102,9 @@ def invitations(*, actor: Any, campaign: Campaign) -> QuerySet[Invitation]:
 
 def invitation_by_token(token: str) -> Invitation:
     """The invitation behind a printed QR code (public: the token is the credential)."""
-    return Invitation.objects.select_related(
-        "campaign", "campaign__district", "stratum", "stratum__street"
-    ).get(token=token.strip().upper())
+    return Invitation.objects.select_related("campaign", "campaign__district", "stratum", "stratum__street").get(
+        token=token.strip().upper()
+    )
 
 
 def online_campaign(key: str) -> Campaign:
@@ -123,7 +123,8 @@ def to_review(*, actor: Any, campaign: Campaign) -> QuerySet[Response]:
 def reverse_items(*, actor: Any, campaign: Campaign | None = None) -> QuerySet[ReverseItem]:
     rows = ReverseItem.objects.all() if campaign is None else ReverseItem.objects.filter(campaign=campaign)
     return restrict(
-        actor, rows.select_related("street", "work_order", "routed_by", "campaign").annotate(comment_count=Count("comments"))
+        actor,
+        rows.select_related("street", "work_order", "routed_by", "campaign").annotate(comment_count=Count("comments")),
     )
 
 
@@ -141,9 +142,7 @@ def published_items(*, district: Region | None = None) -> QuerySet[ReverseItem]:
 
 def public_campaigns() -> QuerySet[Campaign]:
     """Campaigns with published items, for the public list's filter."""
-    return Campaign.objects.filter(
-        Q(reverse_items__status=ItemStatus.PUBLISHED)
-    ).distinct().select_related("district")
+    return Campaign.objects.filter(Q(reverse_items__status=ItemStatus.PUBLISHED)).distinct().select_related("district")
 
 
 def visible_responses(*, actor: Any) -> QuerySet[Response]:

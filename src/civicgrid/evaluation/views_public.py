@@ -35,7 +35,11 @@ def _device(request: HttpRequest) -> str:
 def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if not _device(request):
         response.set_cookie(
-            DEVICE_COOKIE, secrets.token_urlsafe(18), max_age=400 * 86400, httponly=True, samesite="Lax",
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(18),
+            max_age=400 * 86400,
+            httponly=True,
+            samesite="Lax",
             secure=request.is_secure(),
         )
     return response
@@ -102,8 +106,13 @@ def invitation(request: HttpRequest, invitation_token: str) -> HttpResponse:
     except DomainError as error:
         return _unavailable(request, error)
     questionnaire = selectors.questionnaires(found.campaign).get(group=found.stratum.group)
-    page = {"campaign": found.campaign, "questionnaire": questionnaire, "street": found.stratum.street,
-            "action": request.path, "hidden": {}}
+    page = {
+        "campaign": found.campaign,
+        "questionnaire": questionnaire,
+        "street": found.stratum.street,
+        "action": request.path,
+        "hidden": {},
+    }
     if request.method == "POST":
         try:
             services.invitation_submit(
@@ -137,16 +146,25 @@ def online(request: HttpRequest, online_key: str) -> HttpResponse:
     needs_phone = campaign.online_check == OnlineCheck.PHONE
     proof = request.session.get(_proof_key(campaign), "") if needs_phone else ""
     streets = [row.street for row in campaign.streets.select_related("street")]
-    context: dict[str, Any] = {"campaign": campaign, "streets": streets, "groups": Group.choices,
-                               "needs_phone": needs_phone, "verified": bool(proof)}
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "streets": streets,
+        "groups": Group.choices,
+        "needs_phone": needs_phone,
+        "verified": bool(proof),
+    }
     what = request.POST.get("do") if request.method == "POST" else None
     try:
         if what == "code":
-            services.online_code_send(key=online_key, phone=request.POST.get("phone", ""), client_address=_address(request))
+            services.online_code_send(
+                key=online_key, phone=request.POST.get("phone", ""), client_address=_address(request)
+            )
             context.update(phone=request.POST.get("phone", ""), code_sent=True)
         elif what == "verify":
             proof = services.online_code_verify(
-                key=online_key, phone=request.POST.get("phone", ""), code=request.POST.get("code", ""),
+                key=online_key,
+                phone=request.POST.get("phone", ""),
+                code=request.POST.get("code", ""),
                 client_address=_address(request),
             )
             request.session[_proof_key(campaign)] = proof
@@ -160,8 +178,13 @@ def online(request: HttpRequest, online_key: str) -> HttpResponse:
     if street is None or group not in Group.values or (needs_phone and not proof):
         return _with_device(request, render(request, "evaluation/online.html", context))
     questionnaire = selectors.questionnaires(campaign).get(group=group)
-    page = {"campaign": campaign, "questionnaire": questionnaire, "street": street, "action": request.path,
-            "hidden": {"street": street.code, "group": group, "do": "submit"}}
+    page = {
+        "campaign": campaign,
+        "questionnaire": questionnaire,
+        "street": street,
+        "action": request.path,
+        "hidden": {"street": street.code, "group": group, "do": "submit"},
+    }
     if what == "submit":
         try:
             services.online_submit(
@@ -193,7 +216,9 @@ def field(request: HttpRequest) -> HttpResponse:
     user = request.user
     campaigns = []
     for campaign in selectors.campaigns(actor=user).filter(status=CampaignStatus.OPEN):
-        streets = [s.street for s in campaign.streets.select_related("street") if holds_role(user, SURVEYOR_ROLES, at=s.street)]
+        streets = [
+            s.street for s in campaign.streets.select_related("street") if holds_role(user, SURVEYOR_ROLES, at=s.street)
+        ]
         if not streets:
             continue
         campaigns.append(

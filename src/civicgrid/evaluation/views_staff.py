@@ -5,7 +5,7 @@ Administrators of the district build and run campaigns; a street's officers see 
 reverse items; anything outside the user's jurisdiction answers 404.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -77,7 +77,9 @@ def index(request: HttpRequest) -> HttpResponse:
     campaigns = selectors.campaigns(actor=request.user)
     districts = Region.objects.filter(level=Level.DISTRICT, path__in=[c.region_path for c in campaigns])
     admin_districts = [
-        d for d in Region.objects.filter(level=Level.DISTRICT).order_by("code") if holds_role(request.user, ADMINS, at=d)
+        d
+        for d in Region.objects.filter(level=Level.DISTRICT).order_by("code")
+        if holds_role(request.user, ADMINS, at=d)
     ][:20]
     if request.method == "POST":
         if not admin_districts:
@@ -94,7 +96,9 @@ def index(request: HttpRequest) -> HttpResponse:
             name=request.POST.get("name", ""),
             copy_from_id=int(copy_from) if copy_from and copy_from.isdigit() else None,
         )
-        messages.success(request, _("已建立“%(name)s”，请检查指标体系、问卷和抽样方案后开始测评。") % {"name": campaign.name})
+        messages.success(
+            request, _("已建立“%(name)s”，请检查指标体系、问卷和抽样方案后开始测评。") % {"name": campaign.name}
+        )
         return redirect("evaluation:campaign", campaign.pk)
     return render(
         request,
@@ -120,7 +124,9 @@ def campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
             services.campaign_act(actor=request.user, campaign_id=found.pk, action=request.POST["action"])
             messages.success(request, _("已%(action)s。") % {"action": CampaignAction(request.POST["action"]).label})
         else:
-            rewards = [int(v) for v in request.POST.get("rewards", "").replace("，", ",").split(",") if v.strip().isdigit()]
+            rewards = [
+                int(v) for v in request.POST.get("rewards", "").replace("，", ",").split(",") if v.strip().isdigit()
+            ]
             previous = request.POST.get("previous") or ""
             services.campaign_update(
                 actor=request.user,
@@ -206,7 +212,8 @@ def tree(request: HttpRequest, campaign_id: int) -> HttpResponse:
             dimensions=dimensions,
             specials=selectors.special_indicators(found),
             streets=[row.street for row in selectors.campaign_streets(actor=request.user, campaign=found)],
-            parents=[(d.code, d.name) for d in dimensions] + [(f.code, f.name) for d in dimensions for f in d.children.all()],
+            parents=[(d.code, d.name) for d in dimensions]
+            + [(f.code, f.name) for d in dimensions for f in d.children.all()],
             frozen=found.questionnaires.filter(frozen_at__isnull=False).exists(),
         ),
     )
@@ -230,7 +237,9 @@ def questionnaire(request: HttpRequest, campaign_id: int, group: str) -> HttpRes
                 large_text=request.POST.get("large_text") == "on",
             )
         elif what == "delete":
-            services.question_delete(actor=request.user, campaign_id=found.pk, group=group, code=request.POST.get("code", ""))
+            services.question_delete(
+                actor=request.user, campaign_id=found.pk, group=group, code=request.POST.get("code", "")
+            )
         else:
             polarity = request.POST.get("polarity", Polarity.POSITIVE)
             try:
@@ -243,12 +252,18 @@ def questionnaire(request: HttpRequest, campaign_id: int, group: str) -> HttpRes
                 polarity=polarity,
                 indicator=request.POST.get("indicator") or None,
                 scale=scale,
-                labels=[label for label in request.POST.get("labels", "").replace("，", ",").split(",") if label.strip()],
+                labels=[
+                    label for label in request.POST.get("labels", "").replace("，", ",").split(",") if label.strip()
+                ],
                 required=request.POST.get("required") == "on",
             )
             if what == "edit":
                 services.question_update(
-                    actor=request.user, campaign_id=found.pk, group=group, code=request.POST.get("original", ""), question=data
+                    actor=request.user,
+                    campaign_id=found.pk,
+                    group=group,
+                    code=request.POST.get("original", ""),
+                    question=data,
                 )
             else:
                 services.question_add(actor=request.user, campaign_id=found.pk, group=group, question=data)
@@ -264,7 +279,9 @@ def questionnaire(request: HttpRequest, campaign_id: int, group: str) -> HttpRes
             f"questionnaire-{group}",
             questionnaire=current,
             questions=list(current.questions.all()),
-            indicators=found.indicators.filter(kind="indicator").select_related("street").order_by("street", "sort", "code"),
+            indicators=found.indicators.filter(kind="indicator")
+            .select_related("street")
+            .order_by("street", "sort", "code"),
             polarities=Polarity.choices,
             groups=Group.choices,
         ),
@@ -306,15 +323,21 @@ def plan(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 messages.error(request, _("请选择总体数文件。"))
             else:
                 try:
-                    table = services.population_from_file(campaign=found, filename=upload.name or "", content=upload.read())
-                    services.population_set(actor=request.user, campaign_id=found.pk, table=table, source=upload.name or "")
+                    table = services.population_from_file(
+                        campaign=found, filename=upload.name or "", content=upload.read()
+                    )
+                    services.population_set(
+                        actor=request.user, campaign_id=found.pk, table=table, source=upload.name or ""
+                    )
                     messages.success(request, _("已导入 %(n)s 个抽样层的总体数。") % {"n": len(table)})
                 except services.PopulationRejected as error:
                     for row in error.rows[:50]:
                         messages.error(request, row)
         elif what == "spending":
             try:
-                amount = Decimal(request.POST.get("spending", "").replace(",", "")) if request.POST.get("spending") else None
+                amount = (
+                    Decimal(request.POST.get("spending", "").replace(",", "")) if request.POST.get("spending") else None
+                )
             except InvalidOperation:
                 amount = Decimal(-1)
             services.spending_set(
@@ -336,8 +359,14 @@ def plan(request: HttpRequest, campaign_id: int) -> HttpResponse:
     batches: dict[int, dict[str, Any]] = {}
     for invitation in selectors.invitations(actor=request.user, campaign=found):
         batch = batches.setdefault(
-            invitation.batch, {"batch": invitation.batch, "stratum": invitation.stratum, "count": 0, "used": 0,
-                               "surveyor": invitation.surveyor}
+            invitation.batch,
+            {
+                "batch": invitation.batch,
+                "stratum": invitation.stratum,
+                "count": 0,
+                "used": 0,
+                "surveyor": invitation.surveyor,
+            },
         )
         batch["count"] += 1
         batch["used"] += invitation.used_at is not None
@@ -367,7 +396,9 @@ def invitations_print(request: HttpRequest, campaign_id: int, invitation_batch: 
     for invitation in rows:
         url = request.build_absolute_uri(reverse("evaluation:invitation", args=[invitation.token]))
         cards.append({"invitation": invitation, "url": url, "qr": qr_svg(url, 3)})
-    return render(request, "evaluation/invitations_print.html", {"campaign": found, "cards": cards, "batch": invitation_batch})
+    return render(
+        request, "evaluation/invitations_print.html", {"campaign": found, "cards": cards, "batch": invitation_batch}
+    )
 
 
 # ---------------------------------------------------------------- progress, review, paper
@@ -402,7 +433,12 @@ def review(request: HttpRequest, campaign_id: int) -> HttpResponse:
         request,
         "evaluation/review.html",
         _context(
-            request, found, "review", page=page_of(request, rows), wanted=wanted, reviews=Review.choices[1:],
+            request,
+            found,
+            "review",
+            page=page_of(request, rows),
+            wanted=wanted,
+            reviews=Review.choices[1:],
             params=f"review={wanted}",
         ),
     )
@@ -421,7 +457,11 @@ def paper(request: HttpRequest, campaign_id: int) -> HttpResponse:
         else:
             try:
                 result = services.paper_import(
-                    actor=request.user, campaign_id=found.pk, group=group, filename=upload.name or "", content=upload.read()
+                    actor=request.user,
+                    campaign_id=found.pk,
+                    group=group,
+                    filename=upload.name or "",
+                    content=upload.read(),
                 )
             except services.ResponsesRejected as error:
                 problems = error.rows
@@ -433,7 +473,9 @@ def paper(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 )
                 return redirect("evaluation:paper", found.pk)
     return render(
-        request, "evaluation/paper.html", _context(request, found, "paper", groups=Group.choices, problems=problems[:200])
+        request,
+        "evaluation/paper.html",
+        _context(request, found, "paper", groups=Group.choices, problems=problems[:200]),
     )
 
 
@@ -497,6 +539,7 @@ def report(request: HttpRequest, campaign_id: int) -> HttpResponse:
             groups=Group.choices,
             charts=charts,
             admin=is_administrator(request.user),
+            computed_at=datetime.fromisoformat(data["computed_at"]),
         ),
     )
 

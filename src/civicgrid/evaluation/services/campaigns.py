@@ -321,7 +321,11 @@ def campaign_act(*, actor: Any, campaign_id: int, action: str) -> Campaign:
     campaign.revision += 1
     campaign.save()
     audit.record(
-        actor=actor, action=f"evaluation.campaign.{action}", obj=campaign, before={"status": before}, after={"status": target}
+        actor=actor,
+        action=f"evaluation.campaign.{action}",
+        obj=campaign,
+        before={"status": before},
+        after={"status": target},
     )
     return campaign
 
@@ -481,7 +485,10 @@ def _unfrozen(questionnaire: Questionnaire) -> None:
     if questionnaire.frozen_at is not None:
         raise TransitionNotAllowed(
             _("“%(title)s”已于 %(at)s 收到第一份答卷，题目已冻结，不能再增删或修改。")
-            % {"title": questionnaire.title, "at": timezone.localtime(questionnaire.frozen_at).strftime("%Y-%m-%d %H:%M")}
+            % {
+                "title": questionnaire.title,
+                "at": timezone.localtime(questionnaire.frozen_at).strftime("%Y-%m-%d %H:%M"),
+            }
         )
 
 
@@ -536,8 +543,15 @@ def _clean_question(campaign: Campaign, questionnaire: Questionnaire, data: Ques
     if data.polarity == Polarity.REVERSE:
         if data.indicator:
             raise _error("indicator", _("反向评价题不对应指标。"))
-        return {"code": code, "text": text, "polarity": data.polarity, "indicator": None, "scale": 0, "labels": [],
-                "required": False}
+        return {
+            "code": code,
+            "text": text,
+            "polarity": data.polarity,
+            "indicator": None,
+            "scale": 0,
+            "labels": [],
+            "required": False,
+        }
     indicator = campaign.indicators.filter(code=data.indicator or "").first()
     if indicator is None or indicator.kind != NodeKind.INDICATOR:
         raise _error("indicator", _("请选择题目所测的指标。"))
@@ -550,8 +564,15 @@ def _clean_question(campaign: Campaign, questionnaire: Questionnaire, data: Ques
         labels = DEFAULT_LABELS if data.scale == 5 else [str(i) for i in range(1, data.scale + 1)]
     if len(labels) != data.scale:
         raise _error("labels", _("各档说明的个数应与分值档数相同。"))
-    return {"code": code, "text": text, "polarity": data.polarity, "indicator": indicator, "scale": data.scale,
-            "labels": labels, "required": bool(data.required)}
+    return {
+        "code": code,
+        "text": text,
+        "polarity": data.polarity,
+        "indicator": indicator,
+        "scale": data.scale,
+        "labels": labels,
+        "required": bool(data.required),
+    }
 
 
 @transaction.atomic
@@ -590,7 +611,9 @@ def question_update(*, actor: Any, campaign_id: int, group: str, code: str, ques
         action="evaluation.question.update",
         obj=existing,
         before=before,
-        after=audit.snapshot(existing, ["code", "text", "polarity", "indicator", "scale", "labels", "required", "sort"]),
+        after=audit.snapshot(
+            existing, ["code", "text", "polarity", "indicator", "scale", "labels", "required", "sort"]
+        ),
     )
     return existing
 
@@ -604,7 +627,9 @@ def question_delete(*, actor: Any, campaign_id: int, group: str, code: str) -> N
     existing = questionnaire.questions.filter(code=code).first()
     if existing is None:
         raise NotFound(_("没有题号为 %(code)s 的题目。") % {"code": code})
-    audit.record(actor=actor, action="evaluation.question.delete", obj=existing, before={"code": code, "text": existing.text})
+    audit.record(
+        actor=actor, action="evaluation.question.delete", obj=existing, before={"code": code, "text": existing.text}
+    )
     existing.delete()
 
 
@@ -612,7 +637,9 @@ def question_delete(*, actor: Any, campaign_id: int, group: str, code: str) -> N
 
 
 def _strata(campaign: Campaign) -> dict[tuple[str, str], Stratum]:
-    return {(s.street.code, s.group): s for s in campaign.strata.select_related("street").select_for_update(of=("self",))}
+    return {
+        (s.street.code, s.group): s for s in campaign.strata.select_related("street").select_for_update(of=("self",))
+    }
 
 
 @transaction.atomic
@@ -623,9 +650,13 @@ def quotas_set(*, actor: Any, campaign_id: int, quotas: Mapping[tuple[str, str],
     require_not_closed(campaign)
     strata = _strata(campaign)
     problems = [
-        _("%(street)s/%(group)s：不是本次测评的抽样层，或配额不是 0 到 100000 的整数。") % {"street": street, "group": group}
+        _("%(street)s/%(group)s：不是本次测评的抽样层，或配额不是 0 到 100000 的整数。")
+        % {"street": street, "group": group}
         for (street, group), quota in quotas.items()
-        if (street, group) not in strata or not isinstance(quota, int) or isinstance(quota, bool) or not 0 <= quota <= 100_000
+        if (street, group) not in strata
+        or not isinstance(quota, int)
+        or isinstance(quota, bool)
+        or not 0 <= quota <= 100_000
     ]
     if problems:
         raise ValidationError(problems[0], errors={"quotas": problems})
@@ -647,9 +678,7 @@ class PopulationRejected(ValidationError):
 
 
 @transaction.atomic
-def population_set(
-    *, actor: Any, campaign_id: int, table: Mapping[tuple[str, str], int], source: str = "file"
-) -> int:
+def population_set(*, actor: Any, campaign_id: int, table: Mapping[tuple[str, str], int], source: str = "file") -> int:
     """The population N_h of each (street code, group) that weights the scores: from a file now, from the registry
     when it can count residents by street and age and organisations by street (it then calls this with its table).
     Every (street, group) of the table must be a stratum of the campaign; strata not in the table keep theirs."""
@@ -659,7 +688,9 @@ def population_set(
     problems = []
     for (street, group), population in table.items():
         if (street, group) not in strata:
-            problems.append(_("街道 %(street)s / %(group)s 不是本次测评的抽样层。") % {"street": street, "group": group})
+            problems.append(
+                _("街道 %(street)s / %(group)s 不是本次测评的抽样层。") % {"street": street, "group": group}
+            )
         elif not isinstance(population, int) or isinstance(population, bool) or not 1 <= population <= 10_000_000:
             problems.append(_("街道 %(street)s / %(group)s 的总体数应为正整数。") % {"street": street, "group": group})
     if problems:
@@ -679,8 +710,17 @@ def population_set(
 
 
 GROUP_NAMES = {**{str(g.label): g.value for g in Group}, **{g.value: g.value for g in Group}}
-POPULATION_COLUMNS = {"街道": "street", "街道代码": "street", "street": "street", "群体": "group", "调查对象": "group",
-                      "group": "group", "总体数": "population", "人数": "population", "population": "population"}
+POPULATION_COLUMNS = {
+    "街道": "street",
+    "街道代码": "street",
+    "street": "street",
+    "群体": "group",
+    "调查对象": "group",
+    "group": "group",
+    "总体数": "population",
+    "人数": "population",
+    "population": "population",
+}
 
 
 def population_from_file(*, campaign: Campaign, filename: str, content: bytes) -> dict[tuple[str, str], int]:
@@ -751,7 +791,9 @@ def spending_set(*, actor: Any, campaign_id: int, street_code: str, spending: De
     row.save(update_fields=["spending"])
     campaign.revision += 1
     campaign.save(update_fields=["revision", "updated_at"])
-    audit.record(actor=actor, action="evaluation.spending.set", obj=row, before=before, after={"spending": row.spending})
+    audit.record(
+        actor=actor, action="evaluation.spending.set", obj=row, before=before, after={"spending": row.spending}
+    )
     return row
 
 
@@ -795,4 +837,3 @@ def campaign_of(*, actor: Any, campaign_id: int) -> Campaign:
     if found is None:
         raise NotFound(_("没有找到该测评活动，或它不在您的管辖范围内。"))
     return found
-

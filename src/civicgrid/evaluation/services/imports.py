@@ -64,7 +64,9 @@ class ResponsesRejected(ValidationError):
         self.rows = rows
 
 
-def responses_import(*, actor: Any, campaign_id: int, rows: Sequence[ResponseRow], source: str = "paper") -> ImportResult:
+def responses_import(
+    *, actor: Any, campaign_id: int, rows: Sequence[ResponseRow], source: str = "paper"
+) -> ImportResult:
     """Store a batch of responses into an open campaign: all of them, or none with every problem listed."""
     campaign = campaign_for_admin(actor, campaign_id)
     if not rows:
@@ -79,14 +81,17 @@ def responses_import(*, actor: Any, campaign_id: int, rows: Sequence[ResponseRow
     problems: list[str] = []
     keys: set[str] = set()
     taken = set(
-        Response.objects.filter(campaign=campaign, client_key__in=[f"{r.entry}:{r.key}" for r in rows if r.key])
-        .values_list("client_key", flat=True)
+        Response.objects.filter(
+            campaign=campaign, client_key__in=[f"{r.entry}:{r.key}" for r in rows if r.key]
+        ).values_list("client_key", flat=True)
     )
     checked: list[tuple[ResponseRow, Any, Any, User | None, datetime]] = []
     forms: dict[tuple[str, str], Form] = {}
     groups, channels, entries = set(Group.values), set(Channel.values), set(Entry.values)
     for row in rows:
-        where = _("第 %(line)s 行") % {"line": row.line} if row.line != "" else _("第 %(n)s 份") % {"n": len(checked) + 1}
+        where = (
+            _("第 %(line)s 行") % {"line": row.line} if row.line != "" else _("第 %(n)s 份") % {"n": len(checked) + 1}
+        )
         code = row.street if row.street in streets else by_name.get(str(row.street).strip())
         if code is None:
             problems.append(_("%(where)s：街道“%(street)s”未参加本次测评。") % {"where": where, "street": row.street})

@@ -125,7 +125,10 @@ def clean(form: Form, raw: Mapping[str, Any], *, duration: int | None = None) ->
                 continue
             text = " ".join(value.split())
             if len(text) > MAX_TEXT:
-                errors[code] = [_("第 %(code)s 题不超过 %(n)s 字（现有 %(m)s 字）。") % {"code": code, "n": MAX_TEXT, "m": len(text)}]
+                errors[code] = [
+                    _("第 %(code)s 题不超过 %(n)s 字（现有 %(m)s 字）。")
+                    % {"code": code, "n": MAX_TEXT, "m": len(text)}
+                ]
             elif text:
                 texts.append((form.questions[code], text))
         else:
@@ -478,9 +481,12 @@ def online_submit(
             _open_campaign(campaign.pk)
             if phone_hash and _answered_by_phone(campaign, phone_hash):
                 raise repeated
-            if not phone_hash and Response.objects.filter(
-                campaign=campaign, channel=Channel.ONLINE, phone_hash="", device_hash=device_hash
-            ).exists():
+            if (
+                not phone_hash
+                and Response.objects.filter(
+                    campaign=campaign, channel=Channel.ONLINE, phone_hash="", device_hash=device_hash
+                ).exists()
+            ):
                 raise repeated
             questionnaire = _questionnaire(campaign, group)
             seconds = _duration(duration)

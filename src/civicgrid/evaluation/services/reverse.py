@@ -245,7 +245,9 @@ def rectification_note(item: ReverseItem) -> str:
         return ""
     from civicgrid.workorders.choices import Action
 
-    event = item.work_order.events.filter(action__in=[Action.HANDLE, Action.SOLVE_ON_SPOT]).order_by("-created_at").first()
+    event = (
+        item.work_order.events.filter(action__in=[Action.HANDLE, Action.SOLVE_ON_SPOT]).order_by("-created_at").first()
+    )
     return event.note if event else ""
 
 
@@ -297,7 +299,11 @@ def item_dismiss(*, actor: Any, item_id: int, reason: str) -> ReverseItem:
     item.status, item.dismiss_reason = ItemStatus.DISMISSED, reason
     item.save()
     audit.record(
-        actor=actor, action="evaluation.reverse_item.dismiss", obj=item, before={"status": "new"}, after={"reason": reason}
+        actor=actor,
+        action="evaluation.reverse_item.dismiss",
+        obj=item,
+        before={"status": "new"},
+        after={"reason": reason},
     )
     return item
 

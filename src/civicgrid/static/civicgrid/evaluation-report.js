@@ -32,7 +32,7 @@
         { name: data.labels.score, type: "bar", data: data.scores, barMaxWidth: 26,
           label: { show: true, position: "insideTop", fontSize: 10, color: "#fff", formatter: function (p) { return fixed(p.value, 1); } } },
         { name: data.labels.online, type: "scatter", data: data.online, symbolSize: 8 },
-        { name: data.labels.moe, type: "custom", data: errors.filter(Boolean), renderItem: function (params, api) {
+        { name: data.labels.moe, type: "custom", itemStyle: { color: "#102a43" }, data: errors.filter(Boolean), renderItem: function (params, api) {
             var low = api.coord([api.value(0), api.value(1)]), high = api.coord([api.value(0), api.value(2)]);
             var half = 6;
             return { type: "group", children: [

@@ -1,9 +1,9 @@
 """`civicgrid evaluation load-defaults` and `civicgrid evaluation report CAMPAIGN [--json]`.
 
-    civicgrid evaluation load-defaults                          # check the default tree, questionnaires and rules
-    civicgrid evaluation load-defaults --district 320106 --year 2026   # ... and create a campaign from them
-    civicgrid evaluation report 3 --json                        # the report of campaign 3 (id, or YEAR for the
-                                                                  # district's campaign of that year)
+civicgrid evaluation load-defaults                          # check the default tree, questionnaires and rules
+civicgrid evaluation load-defaults --district 320106 --year 2026   # ... and create a campaign from them
+civicgrid evaluation report 3 --json                        # the report of campaign 3 (id, or YEAR for the
+                                                              # district's campaign of that year)
 """
 
 import json
@@ -22,14 +22,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="what", required=True)
-        load = sub.add_parser("load-defaults", help="check the default data files; with --district and --year create a campaign")
+        load = sub.add_parser(
+            "load-defaults", help="check the default data files; with --district and --year create a campaign"
+        )
         load.add_argument("--district", default=None, help="district code, e.g. 320106")
         load.add_argument("--year", type=int, default=None)
         load.add_argument("--as-user", default=None, help="username recorded in the audit log")
         report = sub.add_parser("report", help="a campaign's report")
         report.add_argument("campaign", help="campaign id, or a year (the district's campaign of that year)")
         report.add_argument("--district", default=None, help="with a year: the district's code")
-        report.add_argument("--json", action="store_true", help="the JSON of GET /api/v1/evaluation/campaigns/{id}/report")
+        report.add_argument(
+            "--json", action="store_true", help="the JSON of GET /api/v1/evaluation/campaigns/{id}/report"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -75,6 +79,8 @@ class Command(BaseCommand):
         for region in sorted(data["regions"], key=lambda r: r["rank"] or 999):
             score = "—" if region["score"] is None else f"{region['score']:.2f} ± {region['moe95']:.2f}"
             interval = f"{region['rank_low']}–{region['rank_high']}" if region["rank_low"] else ""
-            self.stdout.write(f"  {region['rank'] or '—':>3} {interval:>6} {region['name']:<10} {score}  n={region['n']}")
+            self.stdout.write(
+                f"  {region['rank'] or '—':>3} {interval:>6} {region['name']:<10} {score}  n={region['n']}"
+            )
         for warning in data["rewards"]["warnings"]:
             self.stdout.write(f"  ⚠ {warning}")
