@@ -236,7 +236,9 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     assert any(url.startswith(f"/hall/centres/{values['centre']}/") for url in checked), checked
     assert any(url.startswith(f"/evaluation/{evaluation['campaign']}/report") for url in checked), checked
     assert any(url.startswith(f"/api/v1/evaluation/campaigns/{evaluation['campaign']}") for url in checked), checked
-    assert any(url.startswith(f"/evaluation/{evaluation['campaign']}/reverse/{evaluation['reverse_item']}") for url in checked)
+    assert any(
+        url.startswith(f"/evaluation/{evaluation['campaign']}/reverse/{evaluation['reverse_item']}") for url in checked
+    )
 
 
 def test_the_same_urls_do_show_street_a_to_its_own_officer(tree):

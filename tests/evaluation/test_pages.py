@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from civicgrid.evaluation import services
-from civicgrid.evaluation.models import Invitation, Response, ReverseItem
+from civicgrid.evaluation.models import Response, ReverseItem
 from civicgrid.workorders import services as workorders
 from tests.evaluation.conftest import answers
 from tests.factories import PASSWORD
@@ -158,13 +158,14 @@ def test_a_paper_import_with_wrong_columns_reports_every_bad_row_and_stores_noth
 
 
 def test_the_reverse_list_from_answers_to_a_published_rectification(world, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from django.conf import settings
+
     from civicgrid.people import services as people
     from civicgrid.people.choices import Role
     from civicgrid.workorders.models import IncidentType
     from tests.factories import staff
-
-    from django.conf import settings
-    from pathlib import Path
 
     workorders.incident_types_load(actor=None, path=Path(settings.DATA_DIR) / "incident_types.yaml")
     people.load_departments(

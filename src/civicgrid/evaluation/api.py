@@ -234,7 +234,7 @@ def quotas(request: HttpRequest, campaign_id: int, payload: list[QuotaIn]) -> An
 @router.put("/campaigns/{campaign_id}/population", response=ProgressOut, summary="设置各街道各群体总体数（加权用）")
 def population(request: HttpRequest, campaign_id: int, payload: list[PopulationIn]) -> Any:
     campaign = _campaign(request, campaign_id)
-    table = {(row.street, row.group): row.population for row in payload}
+    table = {(row.street, str(row.group)): row.population for row in payload}
     services.population_set(actor=request.user, campaign_id=campaign.pk, table=table, source="api")
     return selectors.progress(actor=request.user, campaign=campaign)
 
@@ -421,7 +421,7 @@ def reverse_items(request: HttpRequest, campaign_id: int, query: Query[ItemQuery
             rows = rows.filter(**{name: getattr(query, name)})
     if query.street:
         rows = rows.filter(street__code=query.street)
-    return list(rows.order_by("-comment_count", "id")[:2000])
+    return list(rows.order_by("-comment_count", "id")[:2000])  # type: ignore[misc]
 
 
 def _item(request: HttpRequest, item_id: int) -> ReverseItem:

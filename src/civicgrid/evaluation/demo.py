@@ -10,6 +10,7 @@ the numbers come from one seeded random stream, so every run makes the same dist
 import random
 import time
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -76,7 +77,7 @@ def load_evaluation(context: DemoContext) -> str:
     this = _campaign(context, streets, today.year)
     for street in streets:  # the cost index: the year's spending on street work, as each street stated it
         spending = rng.randrange(300, 1_500) * 10_000
-        services.spending_set(actor=None, campaign_id=this.pk, street_code=street.code, spending=spending)
+        services.spending_set(actor=None, campaign_id=this.pk, street_code=street.code, spending=Decimal(spending))
     improved = {code: value + gain[code] for code, value in base.items()}
     start = timezone.now() - timedelta(days=20)
     counts_this = _answer(context, this, streets, surveyors, improved, "this", start)

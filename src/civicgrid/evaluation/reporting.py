@@ -297,7 +297,7 @@ def _rank_intervals(
 
 
 def _progress(campaign: Campaign, regions: list[dict[str, Any]]) -> None:
-    previous = Campaign.objects.filter(pk=campaign.previous_id).first()
+    previous = campaign.previous
     if previous is None:
         return
     snapshot = ReportSnapshot.objects.filter(campaign=previous).first()
@@ -376,7 +376,8 @@ def _rewards(campaign: Campaign, regions: list[dict[str, Any]], pairs: list[dict
         if following is not None and test is not None and not test["significant"]:
             warnings.append(
                 _(
-                    "第 %(r)s 名%(a)s与第 %(r1)s 名%(b)s的得分差异在统计上不显著（Holm 校正后 p = %(p)s），两者的名次无法区分。"
+                    "第 %(r)s 名%(a)s与第 %(r1)s 名%(b)s的得分差异在统计上不显著"
+                    "（Holm 校正后 p = %(p)s），两者的名次无法区分。"
                 )
                 % {
                     "r": place["rank"],
@@ -399,7 +400,11 @@ def stamp(campaign: Campaign) -> str:
     )
     reviewed = counts["reviewed"].timestamp() if counts["reviewed"] else 0
     revision = Campaign.objects.filter(pk=campaign.pk).values_list("revision", "status", "previous_id").first()
-    previous = Campaign.objects.filter(pk=campaign.previous_id).values_list("revision", flat=True).first()
+    previous = (
+        Campaign.objects.filter(pk=campaign.previous_id).values_list("revision", flat=True).first()
+        if campaign.previous_id
+        else None
+    )
     return f"{revision}:{counts['n']}:{counts['last']}:{reviewed:.0f}:{previous}"[:80]
 
 

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from civicgrid.core.errors import DomainError, ValidationError
 from civicgrid.evaluation import selectors, services
@@ -106,7 +105,7 @@ def invitation(request: HttpRequest, invitation_token: str) -> HttpResponse:
     except DomainError as error:
         return _unavailable(request, error)
     questionnaire = selectors.questionnaires(found.campaign).get(group=found.stratum.group)
-    page = {
+    page: dict[str, Any] = {
         "campaign": found.campaign,
         "questionnaire": questionnaire,
         "street": found.stratum.street,
@@ -178,7 +177,7 @@ def online(request: HttpRequest, online_key: str) -> HttpResponse:
     if street is None or group not in Group.values or (needs_phone and not proof):
         return _with_device(request, render(request, "evaluation/online.html", context))
     questionnaire = selectors.questionnaires(campaign).get(group=group)
-    page = {
+    page: dict[str, Any] = {
         "campaign": campaign,
         "questionnaire": questionnaire,
         "street": street,
@@ -239,9 +238,7 @@ def field(request: HttpRequest) -> HttpResponse:
                                 "scored": question.is_scored,
                                 "labels": question.labels,
                                 "required": question.required,
-                                "street": question.indicator.street.code
-                                if question.indicator_id and question.indicator.street_id
-                                else None,
+                                "street": _special_street(question),
                             }
                             for question in q.questions.all()
                         ],
@@ -253,6 +250,12 @@ def field(request: HttpRequest) -> HttpResponse:
     if not campaigns and not holds_role(user, SURVEYOR_ROLES):
         raise PermissionDenied
     return render(request, "evaluation/field.html", {"campaigns": campaigns})
+
+
+def _special_street(question: Any) -> str | None:
+    """The street a special question is asked in (None: asked everywhere)."""
+    indicator = question.indicator
+    return indicator.street.code if indicator is not None and indicator.street is not None else None
 
 
 # ---------------------------------------------------------------- the public reverse list

@@ -33,7 +33,7 @@ from civicgrid.evaluation.choices import (
     Polarity,
     Review,
 )
-from civicgrid.evaluation.models import Campaign, ReverseItem
+from civicgrid.evaluation.models import Campaign
 from civicgrid.evaluation.services.reverse import is_rectified
 from civicgrid.people.models import Department
 from civicgrid.people.permissions import holds_role, is_administrator
@@ -584,7 +584,7 @@ def reverse_list(request: HttpRequest, campaign_id: int) -> HttpResponse:
             request,
             found,
             "reverse",
-            page=page_of(request, rows.order_by("-comment_count", "id")),
+            page=page_of(request, rows.order_by("-comment_count", "id")),  # type: ignore[misc]
             status=status,
             street=street,
             statuses=ItemStatus.choices,

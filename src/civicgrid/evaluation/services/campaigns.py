@@ -47,7 +47,7 @@ from civicgrid.people.permissions import holds_role, require_role
 from civicgrid.regions.choices import Level
 from civicgrid.regions.models import Region
 
-DEFAULT_QUOTAS = {Group.ELDERLY: 100, Group.ADULT: 150, Group.ORGANISATION: 30}
+DEFAULT_QUOTAS: dict[str, int] = {Group.ELDERLY: 100, Group.ADULT: 150, Group.ORGANISATION: 30}
 MAX_INVITATIONS = 500
 DEFAULT_LABELS = ["很不满意", "不满意", "一般", "满意", "很满意"]
 
@@ -532,7 +532,8 @@ class QuestionIn:
 
 def _clean_question(campaign: Campaign, questionnaire: Questionnaire, data: QuestionIn, *, current: int | None) -> dict:
     code, text = (data.code or "").strip(), (data.text or "").strip()
-    taken = Question.objects.filter(questionnaire__campaign=campaign, code=code).exclude(pk=current).exists()
+    same = Question.objects.filter(questionnaire__campaign=campaign, code=code)
+    taken = (same.exclude(pk=current) if current is not None else same).exists()
     if not code or len(code) > 12 or taken:
         raise _error("code", _("题号须填写、不超过 12 个字符，且在本次测评的问卷中唯一。"))
     if not text or len(text) > 200:

@@ -6,6 +6,7 @@ counts come out as if the responses had arrived one by one.
 """
 
 import io
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -220,7 +221,7 @@ def _bursts_within(checked: list) -> set[int]:
     flagged: set[int] = set()
     for moments in seen.values():
         moments.sort()
-        for (first, i), (second, j) in zip(moments, moments[1:], strict=False):
+        for (first, i), (second, j) in itertools.pairwise(moments):
             if second - first <= BURST_WINDOW:
                 flagged.update({i, j})
     return flagged

@@ -49,7 +49,7 @@ from civicgrid.evaluation.services import reverse
 from civicgrid.evaluation.services.common import digest
 from civicgrid.people.choices import Role
 from civicgrid.people.models import User
-from civicgrid.people.permissions import holds_role, require_role
+from civicgrid.people.permissions import require_role
 from civicgrid.regions.models import Region
 
 MAX_TEXT = 500

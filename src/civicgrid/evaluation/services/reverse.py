@@ -241,13 +241,12 @@ def item_route(
 
 def rectification_note(item: ReverseItem) -> str:
     """What the handler wrote when they fed back (the work order's last "handle" step), for the publication."""
-    if item.work_order_id is None:
+    order = item.work_order
+    if order is None:
         return ""
     from civicgrid.workorders.choices import Action
 
-    event = (
-        item.work_order.events.filter(action__in=[Action.HANDLE, Action.SOLVE_ON_SPOT]).order_by("-created_at").first()
-    )
+    event = order.events.filter(action__in=[Action.HANDLE, Action.SOLVE_ON_SPOT]).order_by("-created_at").first()
     return event.note if event else ""
 
 

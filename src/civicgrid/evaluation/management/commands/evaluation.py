@@ -47,8 +47,8 @@ class Command(BaseCommand):
     def _load(self, options: dict[str, Any]) -> None:
         counts = defaults.check_all()
         self.stdout.write(
-            "默认数据文件检查通过：{dimensions} 个维度、{focus_areas} 个重点、{indicators} 项指标，{questionnaires} 类问卷 "
-            "{questions} 道题，反向问题分类规则 {rules} 条。".format(**counts)
+            "默认数据文件检查通过：{dimensions} 个维度、{focus_areas} 个重点、{indicators} 项指标，"
+            "{questionnaires} 类问卷 {questions} 道题，反向问题分类规则 {rules} 条。".format(**counts)
         )
         if options["district"] or options["year"]:
             if not (options["district"] and options["year"]):
