@@ -168,7 +168,35 @@ class HelpdeskPage(Scenario):
         return "GET", f"/datatables_ticket_list/{query}?draw=1&start=0&length=50", None, headers
 
 
+class EvaluationSubmit(Scenario):
+    """A satisfaction response (bench/evaluation_data.py): a resident on the open link (a new device each time), or a
+    field surveyor over the API (token; a new client_key each time), answers drawn at random."""
+
+    def __init__(self, name: str, who: str) -> None:
+        super().__init__(name)
+        self.who = who
+        self.setup = _json(VAR / "evaluation.json")
+
+    def request(self, rng: random.Random) -> Request:
+        setup = self.setup
+        group = rng.choice(["elderly", "adult"])
+        answers = {code: rng.randint(3, 5) for code in setup["questions"][group]}
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.who == "online":
+            body = {"street": rng.choice(setup["streets"]), "group": group, "answers": answers,
+                    "device_id": uuid.UUID(int=rng.getrandbits(128)).hex, "duration": 150}
+            path = f"/api/v1/evaluation/public/online/{setup['online_key']}"
+        else:
+            body = {"street": setup["surveyor_street"], "group": group, "answers": answers,
+                    "client_key": uuid.UUID(int=rng.getrandbits(128)).hex, "duration": 150}
+            path = f"/api/v1/evaluation/campaigns/{setup['campaign']}/responses"
+            headers = {**headers, **_bearer(setup["tokens"]["surveyor"])}
+        return "POST", path, json.dumps(body, ensure_ascii=False).encode(), headers
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    "ev-online": lambda: EvaluationSubmit("ev-online", "online"),
+    "ev-surveyor": lambda: EvaluationSubmit("ev-surveyor", "surveyor"),
     "cg-report": lambda: CivicGridReport("cg-report"),
     "cg-list-district": lambda: CivicGridList("cg-list-district", "district"),
     "cg-list-street": lambda: CivicGridList("cg-list-street", "street"),
