@@ -74,7 +74,9 @@ def _fill(district: Region, streets: list[Region]) -> Campaign:
     campaign = services.campaign_create(actor=None, district_code=district.code, year=YEAR, name="压测：25.7 万份答卷")
     rng = random.Random(257_000)
     services.quotas_set(
-        actor=None, campaign_id=campaign.pk, quotas={(s.code, g): QUOTAS[Group(g)] for s in streets for g in Group.values}
+        actor=None,
+        campaign_id=campaign.pk,
+        quotas={(s.code, g): QUOTAS[Group(g)] for s in streets for g in Group.values},
     )
     services.population_set(
         actor=None,

@@ -8,11 +8,11 @@ venv under var/bench/analytics), checked to agree, and the ratios.
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 import django
 
@@ -46,12 +46,20 @@ def main() -> None:
     regions = {r["code"]: {k: r[k] for k in ("score", "se", "n", "n_effective")} for r in report["regions"]}
     (VAR / "evaluation-civicgrid.json").write_text(json.dumps(regions))
     print(f"responses: {campaign.responses.count():,}; load average before {load:.2f}")
-    print(f"CivicGrid full report (2,000 bootstrap replicates): best {min(full):.2f} s, median {statistics.median(full):.2f} s")
-    print(f"CivicGrid scores only (no bootstrap): best {min(scores):.2f} s, median {statistics.median(scores):.2f} s")
+    print(f"CivicGrid full report (2,000 bootstrap replicates): best {min(full):.2f} s, median {median(full):.2f} s")
+    print(f"CivicGrid scores only (no bootstrap): best {min(scores):.2f} s, median {median(scores):.2f} s")
     limit = subprocess.run(
-        [str(VAR / "analytics" / "bin" / "python"), str(ROOT / "bench" / "evaluation_limit.py"),
-         "--campaign", str(campaign.pk), "--expect", str(VAR / "evaluation-civicgrid.json")],
-        capture_output=True, text=True, check=True,
+        [
+            str(VAR / "analytics" / "bin" / "python"),
+            str(ROOT / "bench" / "evaluation_limit.py"),
+            "--campaign",
+            str(campaign.pk),
+            "--expect",
+            str(VAR / "evaluation-civicgrid.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     print(limit.stdout, end="")
     figures = json.loads(limit.stdout.strip().splitlines()[-1])
@@ -67,8 +75,10 @@ def main() -> None:
         "load_before": load,
         "load_after": os.getloadavg()[0],
     }
-    print(f"ratios (CivicGrid scores / limit): pandas {result['ratio_scores_to_pandas']}, "
-          f"DuckDB {result['ratio_scores_to_duckdb']}; load after {result['load_after']:.2f}")
+    print(
+        f"ratios (CivicGrid scores / limit): pandas {result['ratio_scores_to_pandas']}, "
+        f"DuckDB {result['ratio_scores_to_duckdb']}; load after {result['load_after']:.2f}"
+    )
     with (VAR / "results.jsonl").open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(result) + "\n")
 

@@ -183,12 +183,22 @@ class EvaluationSubmit(Scenario):
         answers = {code: rng.randint(3, 5) for code in setup["questions"][group]}
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if self.who == "online":
-            body = {"street": rng.choice(setup["streets"]), "group": group, "answers": answers,
-                    "device_id": uuid.UUID(int=rng.getrandbits(128)).hex, "duration": 150}
+            body = {
+                "street": rng.choice(setup["streets"]),
+                "group": group,
+                "answers": answers,
+                "device_id": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "duration": 150,
+            }
             path = f"/api/v1/evaluation/public/online/{setup['online_key']}"
         else:
-            body = {"street": setup["surveyor_street"], "group": group, "answers": answers,
-                    "client_key": uuid.UUID(int=rng.getrandbits(128)).hex, "duration": 150}
+            body = {
+                "street": setup["surveyor_street"],
+                "group": group,
+                "answers": answers,
+                "client_key": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "duration": 150,
+            }
             path = f"/api/v1/evaluation/campaigns/{setup['campaign']}/responses"
             headers = {**headers, **_bearer(setup["tokens"]["surveyor"])}
         return "POST", path, json.dumps(body, ensure_ascii=False).encode(), headers

@@ -79,10 +79,6 @@ class Campaign(models.Model):
     def audit_region_path(self) -> str:
         return self.region_path
 
-    @property
-    def is_open(self) -> bool:
-        return self.status == CampaignStatus.OPEN
-
 
 class Indicator(models.Model):
     """A node of the campaign's indicator tree: dimension > focus area > indicator, with its weight among siblings.
@@ -233,7 +229,7 @@ class Stratum(models.Model):
         verbose_name = _("抽样层")
         verbose_name_plural = _("抽样层")
         ordering = ["street__code", "group"]
-        constraints = [models.UniqueConstraint(fields=["campaign", "street", "group"], name="evaluation_stratum")]
+        constraints = [models.UniqueConstraint(fields=["campaign", "street", "group"], name="evaluation_stratum_once")]
 
     def __str__(self) -> str:
         return f"{self.street.name} · {self.get_group_display()}"
@@ -342,11 +338,6 @@ class Response(models.Model):
     @property
     def audit_region_path(self) -> str:
         return self.street.path
-
-    @property
-    def counts(self) -> bool:
-        """Whether the response enters the scores: every response does until a person excludes it."""
-        return self.review != Review.EXCLUDED
 
 
 class OneTimeCode(models.Model):

@@ -75,7 +75,6 @@ def qr_svg(url: str, scale: int = 4) -> str:
 @domain_errors_as_messages
 def index(request: HttpRequest) -> HttpResponse:
     campaigns = selectors.campaigns(actor=request.user)
-    districts = Region.objects.filter(level=Level.DISTRICT, path__in=[c.region_path for c in campaigns])
     admin_districts = [
         d
         for d in Region.objects.filter(level=Level.DISTRICT).order_by("code")
@@ -105,7 +104,6 @@ def index(request: HttpRequest) -> HttpResponse:
         "evaluation/index.html",
         {
             "campaigns": campaigns,
-            "districts": districts,
             "admin_districts": admin_districts,
             "next_year": timezone.localdate().year,
             "surveyor": holds_role(request.user, {"field_surveyor"}),

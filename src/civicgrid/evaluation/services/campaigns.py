@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from civicgrid.core import audit
 from civicgrid.core.errors import NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
-from civicgrid.evaluation import defaults, selectors
+from civicgrid.evaluation import defaults
 from civicgrid.evaluation.choices import (
     CAMPAIGN_TRANSITIONS,
     CHILD_KIND,
@@ -830,11 +830,3 @@ def invitations_create(
         after={"street": street_code, "group": group, "count": count, "batch": batch, "surveyor": surveyor},
     )
     return created
-
-
-def campaign_of(*, actor: Any, campaign_id: int) -> Campaign:
-    """A campaign the actor may see (for services that only read it), NotFound otherwise."""
-    found = selectors.campaigns(actor=actor).filter(pk=campaign_id).first()
-    if found is None:
-        raise NotFound(_("没有找到该测评活动，或它不在您的管辖范围内。"))
-    return found
