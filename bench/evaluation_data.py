@@ -87,6 +87,8 @@ def _fill(district: Region, streets: list[Region]) -> Campaign:
             for g in Group.values
         },
     )
+    # the open link counts devices (a phone needs an SMS code first, which a load generator cannot read)
+    services.campaign_update(actor=None, campaign_id=campaign.pk, changes={"online_check": "device"})
     services.campaign_act(actor=None, campaign_id=campaign.pk, action="open")
     asked = {
         q.group: [question for question in q.questions.all() if question.is_scored]

@@ -170,7 +170,8 @@ class HelpdeskPage(Scenario):
 
 class EvaluationSubmit(Scenario):
     """A satisfaction response (bench/evaluation_data.py): a resident on the open link (a new device each time), or a
-    field surveyor over the API (token; a new client_key each time), answers drawn at random."""
+    directed response sent over the API (the district administrator's token, who may survey every street; a new
+    client_key each time), answers and streets drawn at random."""
 
     def __init__(self, name: str, who: str) -> None:
         super().__init__(name)
@@ -193,14 +194,14 @@ class EvaluationSubmit(Scenario):
             path = f"/api/v1/evaluation/public/online/{setup['online_key']}"
         else:
             body = {
-                "street": setup["surveyor_street"],
+                "street": rng.choice(setup["streets"]),
                 "group": group,
                 "answers": answers,
                 "client_key": uuid.UUID(int=rng.getrandbits(128)).hex,
                 "duration": 150,
             }
             path = f"/api/v1/evaluation/campaigns/{setup['campaign']}/responses"
-            headers = {**headers, **_bearer(setup["tokens"]["surveyor"])}
+            headers = {**headers, **_bearer(setup["tokens"]["admin"])}
         return "POST", path, json.dumps(body, ensure_ascii=False).encode(), headers
 
 
