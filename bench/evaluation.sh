@@ -44,9 +44,13 @@ case "${1:-report}" in
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT
     for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/accounts/login/" && break; sleep 0.2; done
-    for scenario in ev-online ev-surveyor; do
-      $bin/python bench/load.py --base "http://127.0.0.1:$PORT" --scenario $scenario --label "waitress 8 threads" \
-        --clients "$CLIENTS" --duration "$DURATION" --warmup 5 --json var/bench/results.jsonl
+    # closed loop (each client sends its next response as soon as the last is answered), then 20 people who each
+    # send one every second or so (PAUSE): still hundreds of times Gulou's busiest hour
+    for pause in 0 "${PAUSE:-1}"; do
+      for scenario in ev-online ev-surveyor; do
+        $bin/python bench/load.py --base "http://127.0.0.1:$PORT" --scenario $scenario --label "waitress, pause $pause s" \
+          --clients "$CLIENTS" --pause "$pause" --duration "$DURATION" --warmup 5 --json var/bench/results.jsonl
+      done
     done
     ;;
 esac

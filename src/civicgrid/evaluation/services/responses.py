@@ -84,7 +84,16 @@ class Form:
     required: tuple[str, ...]
 
 
+# Forms of frozen questionnaires, per process: a frozen questionnaire's questions never change again.
+_FROZEN_FORMS: dict[tuple[int, int], Form] = {}
+
+
 def form_for(questionnaire: Questionnaire, street: Region) -> Form:
+    key = (questionnaire.pk, street.pk)
+    if questionnaire.frozen_at is not None and key in _FROZEN_FORMS:
+        return _FROZEN_FORMS[key]
+    if "questions" not in getattr(questionnaire, "_prefetched_objects_cache", {}):
+        questionnaire = selectors.questionnaires(questionnaire.campaign).get(pk=questionnaire.pk)
     questions = {q.code: q for q in selectors.questions_for(questionnaire, street)}
     scored = {
         code: (q.scale, q.indicator.code if q.indicator is not None else None)
@@ -92,7 +101,10 @@ def form_for(questionnaire: Questionnaire, street: Region) -> Form:
         if q.is_scored
     }
     required = tuple(code for code, q in questions.items() if q.is_scored and q.required)
-    return Form(questionnaire, questions, scored, required)
+    form = Form(questionnaire, questions, scored, required)
+    if questionnaire.frozen_at is not None:
+        _FROZEN_FORMS[key] = form
+    return form
 
 
 def clean(form: Form, raw: Mapping[str, Any], *, duration: int | None = None) -> Cleaned:
@@ -194,18 +206,18 @@ def _open_campaign(campaign_id: int) -> None:
 
 
 def _questionnaire(campaign: Campaign, group: str) -> Questionnaire:
-    """The group's questionnaire with its questions; the first answer freezes it (under its lock, so an
-    administrator's edit in progress either finishes first or is refused)."""
-    rows = Questionnaire.objects.filter(campaign=campaign, group=group)
-    found = rows.first()
+    """The group's questionnaire; the first answer freezes it (under its lock, so an administrator's edit in progress
+    either finishes first or is refused). Its questions are read by `form_for` (once per process when frozen)."""
+    found = Questionnaire.objects.filter(campaign=campaign, group=group).first()
     if found is None:
         raise ValidationError(_("本次测评没有该调查对象的问卷。"))
     if found.frozen_at is None:
-        found = rows.select_for_update().get()
-        if found.frozen_at is None:
-            found.frozen_at = timezone.now()
-            found.save(update_fields=["frozen_at"])
-    return selectors.questionnaires(campaign).get(pk=found.pk)
+        locked = Questionnaire.objects.select_for_update().get(pk=found.pk)
+        if locked.frozen_at is None:
+            locked.frozen_at = timezone.now()
+            locked.save(update_fields=["frozen_at"])
+        return locked
+    return found
 
 
 def _street(campaign: Campaign, code: str) -> Region | None:
@@ -217,6 +229,7 @@ def _stratum(campaign: Campaign, street: Region, group: str) -> Stratum:
     found = Stratum.objects.select_for_update().filter(campaign=campaign, street=street, group=group).first()
     if found is None:
         raise ValidationError(_("%(street)s不在本次测评的范围内。") % {"street": street.name})
+    found.street = street  # the row already read: no second query for it
     return found
 
 
