@@ -51,6 +51,7 @@ class Node:
     is_key: bool
     parent: str | None
     sort: int
+    street_id: int | None = None  # a street's special indicator (never in the default file)
 
 
 def _weight(value: Any) -> Decimal | None:
@@ -135,6 +136,7 @@ class QuestionSpec:
     scale: int
     labels: list[str]
     sort: int
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,7 @@ def read_questionnaires(path: Path | None = None, *, indicators: set[str] | None
                     len(labels),
                     labels,
                     number,
+                    required=polarity == Polarity.POSITIVE,
                 )
             )
         if not any(q.polarity == Polarity.POSITIVE for q in questions):

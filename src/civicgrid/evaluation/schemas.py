@@ -140,14 +140,11 @@ class QuestionnaireChangesIn(Schema):
     large_text: bool = False
 
 
-class StratumOut(Schema):
+class OfStreet(Schema):
+    """The street a row belongs to, by code and name."""
+
     street: str
     street_name: str
-    group: str
-    population: int | None
-    quota: int
-    directed: int
-    online: int
 
     @staticmethod
     def resolve_street(obj: Any) -> str:
@@ -156,6 +153,14 @@ class StratumOut(Schema):
     @staticmethod
     def resolve_street_name(obj: Any) -> str:
         return obj.street.name
+
+
+class StratumOut(OfStreet):
+    group: str
+    population: int | None
+    quota: int
+    directed: int
+    online: int
 
     @staticmethod
     def resolve_directed(obj: Any) -> int:
@@ -430,10 +435,8 @@ class ReportOut(Schema):
 # ---------------------------------------------------------------- the reverse problem list
 
 
-class ReverseItemOut(Schema):
+class ReverseItemOut(OfStreet):
     id: int
-    street: str
-    street_name: str
     topic: str
     topic_name: str
     title: str
@@ -448,14 +451,6 @@ class ReverseItemOut(Schema):
     due_on: date | None
     rectified_at: datetime | None
     published_at: datetime | None
-
-    @staticmethod
-    def resolve_street(obj: Any) -> str:
-        return obj.street.code
-
-    @staticmethod
-    def resolve_street_name(obj: Any) -> str:
-        return obj.street.name
 
     @staticmethod
     def resolve_comments(obj: Any) -> int:

@@ -123,6 +123,46 @@ def campaign_create(
 
 def _design_from_defaults(campaign: Campaign) -> None:
     nodes = defaults.read_tree()
+    indicators = {n.code for n in nodes if n.kind == NodeKind.INDICATOR}
+    _write_design(campaign, nodes, defaults.read_questionnaires(indicators=indicators))
+
+
+def _copy_design(source: Campaign, campaign: Campaign) -> None:
+    """The source campaign's tree (special indicators too) and questionnaires, as the data files would give them."""
+    order = {NodeKind.DIMENSION: 0, NodeKind.FOCUS_AREA: 1, NodeKind.INDICATOR: 2}  # parents first
+    old = sorted(source.indicators.select_related("parent"), key=lambda n: (order[NodeKind(n.kind)], n.sort, n.code))
+    nodes = [
+        defaults.Node(
+            n.kind, n.code, n.name, n.weight, n.is_key, n.parent.code if n.parent else None, n.sort, n.street_id
+        )
+        for n in old
+    ]
+    specs = [
+        defaults.QuestionnaireSpec(
+            q.group,
+            q.title,
+            q.intro,
+            q.large_text,
+            [
+                defaults.QuestionSpec(
+                    x.code,
+                    x.text,
+                    x.polarity,
+                    x.indicator.code if x.indicator else None,
+                    x.scale,
+                    x.labels,
+                    x.sort,
+                    x.required,
+                )
+                for x in q.questions.select_related("indicator")
+            ],
+        )
+        for q in source.questionnaires.all()
+    ]
+    _write_design(campaign, nodes, specs)
+
+
+def _write_design(campaign: Campaign, nodes: list[defaults.Node], specs: list[defaults.QuestionnaireSpec]) -> None:
     created: dict[str, Indicator] = {}
     for node in nodes:
         created[node.code] = Indicator.objects.create(
@@ -133,9 +173,10 @@ def _design_from_defaults(campaign: Campaign) -> None:
             name=node.name,
             weight=node.weight,
             is_key=node.is_key,
+            street_id=node.street_id,
             sort=node.sort,
         )
-    for spec in defaults.read_questionnaires(indicators={n.code for n in nodes if n.kind == NodeKind.INDICATOR}):
+    for spec in specs:
         questionnaire = Questionnaire.objects.create(
             campaign=campaign, group=spec.group, title=spec.title, intro=spec.intro, large_text=spec.large_text
         )
@@ -149,48 +190,10 @@ def _design_from_defaults(campaign: Campaign) -> None:
                     indicator=created[q.indicator] if q.indicator else None,
                     scale=q.scale,
                     labels=q.labels,
-                    required=q.polarity != Polarity.REVERSE,
-                    sort=q.sort,
-                )
-                for q in spec.questions
-            ]
-        )
-
-
-def _copy_design(source: Campaign, campaign: Campaign) -> None:
-    created: dict[int, Indicator] = {}
-    # parents first: dimensions, then focus areas, then indicators (special ones have no parent)
-    order = {NodeKind.DIMENSION: 0, NodeKind.FOCUS_AREA: 1, NodeKind.INDICATOR: 2}
-    for node in sorted(source.indicators.all(), key=lambda n: (order[NodeKind(n.kind)], n.sort, n.code)):
-        created[node.pk] = Indicator.objects.create(
-            campaign=campaign,
-            parent=created[node.parent_id] if node.parent_id else None,
-            kind=node.kind,
-            code=node.code,
-            name=node.name,
-            weight=node.weight,
-            is_key=node.is_key,
-            street=node.street,
-            sort=node.sort,
-        )
-    for old in source.questionnaires.prefetch_related("questions"):
-        questionnaire = Questionnaire.objects.create(
-            campaign=campaign, group=old.group, title=old.title, intro=old.intro, large_text=old.large_text
-        )
-        Question.objects.bulk_create(
-            [
-                Question(
-                    questionnaire=questionnaire,
-                    code=q.code,
-                    text=q.text,
-                    polarity=q.polarity,
-                    indicator=created[q.indicator_id] if q.indicator_id else None,
-                    scale=q.scale,
-                    labels=q.labels,
                     required=q.required,
                     sort=q.sort,
                 )
-                for q in old.questions.all()
+                for q in spec.questions
             ]
         )
 
