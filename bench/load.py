@@ -188,7 +188,7 @@ class EvaluationSubmit(Scenario):
                 "street": rng.choice(setup["streets"]),
                 "group": group,
                 "answers": answers,
-                "device_id": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "device_id": uuid.uuid4().hex,  # never one of an earlier run
                 "duration": 150,
             }
             path = f"/api/v1/evaluation/public/online/{setup['online_key']}"
@@ -197,7 +197,7 @@ class EvaluationSubmit(Scenario):
                 "street": rng.choice(setup["streets"]),
                 "group": group,
                 "answers": answers,
-                "client_key": uuid.UUID(int=rng.getrandbits(128)).hex,
+                "client_key": uuid.uuid4().hex,
                 "duration": 150,
             }
             path = f"/api/v1/evaluation/campaigns/{setup['campaign']}/responses"

@@ -315,8 +315,8 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["campaign", "street", "group"], name="evaluation_response_stratum"),
             models.Index(fields=["campaign", "review"], name="evaluation_response_review"),
-            models.Index(fields=["device_hash", "submitted_at"], name="evaluation_response_device"),
-            models.Index(fields=["surveyor", "submitted_at"], name="evaluation_response_surveyor"),
+            # the burst check: the same answers again, from one device or surveyor, within minutes
+            models.Index(fields=["answers_hash", "submitted_at"], name="evaluation_response_burst"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "client_key"], name="evaluation_response_client_key"),
