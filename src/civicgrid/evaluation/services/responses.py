@@ -84,12 +84,13 @@ class Form:
     required: tuple[str, ...]
 
 
-# Forms of frozen questionnaires, per process: a frozen questionnaire's questions never change again.
-_FROZEN_FORMS: dict[tuple[int, int], Form] = {}
+# Forms of frozen questionnaires, per process: a frozen questionnaire's questions never change again. The moment it
+# froze is part of the key, so a database whose ids were used again (a test's, a restored one) never meets a stale form.
+_FROZEN_FORMS: dict[tuple[int, Any, int], Form] = {}
 
 
 def form_for(questionnaire: Questionnaire, street: Region) -> Form:
-    key = (questionnaire.pk, street.pk)
+    key = (questionnaire.pk, questionnaire.frozen_at, street.pk)
     if questionnaire.frozen_at is not None and key in _FROZEN_FORMS:
         return _FROZEN_FORMS[key]
     if "questions" not in getattr(questionnaire, "_prefetched_objects_cache", {}):
