@@ -229,7 +229,46 @@ class HallMixed(Scenario):
             self.call.answer(client // 2 + 1, status, body)
 
 
+class EvaluationSubmit(Scenario):
+    """A satisfaction response (bench/evaluation_data.py): a resident on the open link (a new device each time), or a
+    directed response sent over the API (the district administrator's token, who may survey every street; a new
+    client_key each time), answers and streets drawn at random."""
+
+    def __init__(self, name: str, who: str) -> None:
+        super().__init__(name)
+        self.who = who
+        self.setup = _json(VAR / "evaluation.json")
+
+    def request(self, rng: random.Random, client: int) -> Request:
+        setup = self.setup
+        group = rng.choice(["elderly", "adult"])
+        answers = {code: rng.randint(3, 5) for code in setup["questions"][group]}
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.who == "online":
+            body = {
+                "street": rng.choice(setup["streets"]),
+                "group": group,
+                "answers": answers,
+                "device_id": uuid.uuid4().hex,  # never one of an earlier run
+                "duration": 150,
+            }
+            path = f"/api/v1/evaluation/public/online/{setup['online_key']}"
+        else:
+            body = {
+                "street": rng.choice(setup["streets"]),
+                "group": group,
+                "answers": answers,
+                "client_key": uuid.uuid4().hex,
+                "duration": 150,
+            }
+            path = f"/api/v1/evaluation/campaigns/{setup['campaign']}/responses"
+            headers = {**headers, **_bearer(setup["tokens"]["admin"])}
+        return "POST", path, json.dumps(body, ensure_ascii=False).encode(), headers
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    "ev-online": lambda: EvaluationSubmit("ev-online", "online"),
+    "ev-surveyor": lambda: EvaluationSubmit("ev-surveyor", "surveyor"),
     "cg-report": lambda: CivicGridReport("cg-report"),
     "cg-list-district": lambda: CivicGridList("cg-list-district", "district"),
     "cg-list-street": lambda: CivicGridList("cg-list-street", "street"),
@@ -247,7 +286,14 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
 
 
 def _client(
-    base: str, scenario: Scenario, seed: int, start: float, warm: float, stop: float, out: list[tuple[float, int]]
+    base: str,
+    scenario: Scenario,
+    seed: int,
+    start: float,
+    warm: float,
+    stop: float,
+    out: list[tuple[float, int]],
+    pause: float = 0.0,
 ) -> None:
     parts = urlsplit(base)
     rng = random.Random(seed)
@@ -274,15 +320,17 @@ def _client(
         latency = time.perf_counter() - began
         if began_wall >= warm and time.time() <= stop:
             out.append((latency, status))
+        if pause:  # a client that thinks between requests (a person), instead of a closed loop
+            time.sleep(rng.uniform(0.5, 1.5) * pause)
     connection.close()
 
 
-def _process(args: tuple[str, str, int, int, float, float, float]) -> list[tuple[float, int]]:
-    base, name, clients, first_seed, start, warm, stop = args
+def _process(args: tuple[str, str, int, int, float, float, float, float]) -> list[tuple[float, int]]:
+    base, name, clients, first_seed, start, warm, stop, pause = args
     scenario = SCENARIOS[name]()
     results: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
     threads = [
-        threading.Thread(target=_client, args=(base, scenario, first_seed + i, start, warm, stop, results[i]))
+        threading.Thread(target=_client, args=(base, scenario, first_seed + i, start, warm, stop, results[i], pause))
         for i in range(clients)
     ]
     for thread in threads:
@@ -297,13 +345,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def run(base: str, name: str, clients: int, processes: int, warmup: float, duration: float) -> dict[str, Any]:
+def run(
+    base: str, name: str, clients: int, processes: int, warmup: float, duration: float, pause: float = 0.0
+) -> dict[str, Any]:
     load_before = _loadavg()
     start = time.time() + 1.5  # every process ready before the first request
     warm, stop = start + warmup, start + warmup + duration
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     seeds = [sum(shares[:i]) + 1 for i in range(processes)]
-    jobs = [(base, name, n, seed, start, warm, stop) for n, seed in zip(shares, seeds, strict=True) if n]
+    jobs = [(base, name, n, seed, start, warm, stop, pause) for n, seed in zip(shares, seeds, strict=True) if n]
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
         samples = [item for part in pool.map(_process, jobs) for item in part]
     latencies = [latency * 1000 for latency, status in samples if 200 <= status < 300]
@@ -311,6 +361,7 @@ def run(base: str, name: str, clients: int, processes: int, warmup: float, durat
     return {
         "scenario": name,
         "clients": clients,
+        "pause_s": pause,
         "processes": processes,
         "duration_s": duration,
         "requests": len(samples),
@@ -343,10 +394,19 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--pause", type=float, default=0.0, help="mean seconds a client waits between requests")
     parser.add_argument("--label", default="", help="a note kept with the result (server, settings)")
     parser.add_argument("--json", type=Path, help="append the result as one JSON line to this file")
     options = parser.parse_args()
-    result = run(options.base, options.scenario, options.clients, options.processes, options.warmup, options.duration)
+    result = run(
+        options.base,
+        options.scenario,
+        options.clients,
+        options.processes,
+        options.warmup,
+        options.duration,
+        options.pause,
+    )
     result["label"] = options.label
     print(
         f"{result['scenario']:<17} {options.label:<22} clients {result['clients']:>3}  "

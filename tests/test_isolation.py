@@ -35,6 +35,10 @@ PUBLIC_PREFIXES = (
     "hall/board/",
     "hall/pad/",
     "hall/book/",
+    "evaluation/t/",  # a questionnaire behind an invitation, the open link, the published reverse list
+    "evaluation/o/",
+    "evaluation/public/",
+    "api/v1/evaluation/public/",
 )
 PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
@@ -129,12 +133,61 @@ def _service_centre_of_street_a(tree) -> dict[str, str]:
     }
 
 
+def _evaluation_of_street_a(tree) -> dict[str, str]:
+    """A campaign with street A's special indicator, an invitation, a flagged response and a reverse item."""
+    from civicgrid.evaluation import services as evaluation
+    from civicgrid.evaluation.models import ReverseItem
+    from civicgrid.people.choices import Role
+    from tests.factories import staff
+
+    campaign = evaluation.campaign_create(actor=tree.admin, district_code="320106", year=2026)
+    evaluation.indicator_add(
+        actor=tree.admin, campaign_id=campaign.pk, code="S01", name="宁海路应急包", street_code=tree.street_a.code
+    )
+    evaluation.question_add(
+        actor=tree.admin,
+        campaign_id=campaign.pk,
+        group="adult",
+        question=evaluation.QuestionIn(code="S01Q", text="仙霞路应急包小修小补", polarity="special", indicator="S01"),
+    )
+    evaluation.population_set(
+        actor=tree.admin,
+        campaign_id=campaign.pk,
+        table={(s.code, g): 1000 for s in (tree.street_a, tree.street_b) for g in ("elderly", "adult", "organisation")},
+    )
+    evaluation.campaign_act(actor=tree.admin, campaign_id=campaign.pk, action="open")
+    invitation = evaluation.invitations_create(
+        actor=tree.admin, campaign_id=campaign.pk, street_code=tree.street_a.code, group="adult", count=2
+    )[0]
+    surveyor = staff(Role.FIELD_SURVEYOR, tree.street_a, username="surveyor_of_a", full_name="宁海路调查员")
+    answers = {q.code: 5 for q in campaign.questionnaires.get(group="adult").questions.exclude(polarity="reverse")}
+    response, _created = evaluation.surveyor_submit(
+        actor=surveyor,
+        campaign_id=campaign.pk,
+        street_code=tree.street_a.code,
+        group="adult",
+        answers={**answers, "A90": "仙霞路电动车充电桩太少"},
+        client_key="isolation-0001",
+    )
+    return {
+        "campaign": str(campaign.pk),
+        "reverse_item": str(ReverseItem.objects.get().pk),
+        "response": str(response.pk),
+        "invitation_batch": str(invitation.batch),
+        "invitation_token": invitation.token,
+        "online_key": campaign.online_key,
+        "group": "adult",
+    }
+
+
 def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     post_a = Post.objects.get(user=tree.worker_a1)
     order_a = services.report(
         actor=tree.worker_a1, description="仙霞路路灯不亮", source="patrol", grid_code=tree.grid_a1.code
     )
+    evaluation = _evaluation_of_street_a(tree)
     values = {
+        **evaluation,  # first: "campaign_id" and "reverse_item_id" must not be filled as a post's "id"
         **_service_centre_of_street_a(tree),  # first: "application_number" must not be filled as a work order's
         "number": order_a.number,
         "code": tree.grid_a1.code,
@@ -181,6 +234,11 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     assert any(url.startswith(f"/hall/applications/{values['application_number']}/") for url in checked), checked
     assert any(url.startswith(f"/hall/deliveries/{values['delivery_id']}/") for url in checked), checked
     assert any(url.startswith(f"/hall/centres/{values['centre']}/") for url in checked), checked
+    assert any(url.startswith(f"/evaluation/{evaluation['campaign']}/report") for url in checked), checked
+    assert any(url.startswith(f"/api/v1/evaluation/campaigns/{evaluation['campaign']}") for url in checked), checked
+    assert any(
+        url.startswith(f"/evaluation/{evaluation['campaign']}/reverse/{evaluation['reverse_item']}") for url in checked
+    )
 
 
 def test_the_same_urls_do_show_street_a_to_its_own_officer(tree):

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "civicgrid.hall",
     "civicgrid.registry",
     "civicgrid.gridwork",
+    "civicgrid.evaluation",
     "civicgrid.demo",
 ]
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("hall/", include("civicgrid.hall.urls")),
     path("registry/", include("civicgrid.registry.urls")),
     path("gridwork/", include("civicgrid.gridwork.urls")),
+    path("evaluation/", include("civicgrid.evaluation.urls")),
     path("open311/v2/", include("civicgrid.workorders.open311.urls")),
 ]

@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("职能部门人员")
     DISTRICT_ADMIN = "district_admin", _("区级管理员")
     CENTRE_MANAGER = "centre_manager", _("服务中心主任")
+    FIELD_SURVEYOR = "field_surveyor", _("测评调查员")
 
 
 class AssistantKind(models.TextChoices):
@@ -40,6 +41,8 @@ ROLE_LEVELS: dict[Role, frozenset[Level]] = {
     Role.DEPARTMENT_HANDLER: frozenset({Level.DISTRICT, Level.CITY, Level.STREET}),
     Role.DISTRICT_ADMIN: frozenset({Level.DISTRICT, Level.CITY}),
     Role.CENTRE_MANAGER: frozenset({Level.STREET}),
+    # satisfaction-evaluation fieldwork: posted at the streets they survey (or at the district for all of them)
+    Role.FIELD_SURVEYOR: frozenset({Level.STREET, Level.DISTRICT}),
 }
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_HANDLER, Role.BACK_OFFICE_HANDLER})
 DEPARTMENT_REQUIRED = frozenset({Role.DEPARTMENT_HANDLER})
