@@ -27,8 +27,8 @@ from civicgrid.registry.models import (
     Estate,
     Household,
     ImportBatch,
-    Membership,
     Organisation,
+    PastMembership,
     Resident,
     ResidentTag,
 )
@@ -215,13 +215,13 @@ def tags_of(residents_: list[Resident]) -> dict[int, list[Code]]:
     return result
 
 
-def memberships(*, actor: Any, resident_id: int) -> QuerySet[Membership]:
-    """A resident's households over time (the history of moves), newest first."""
+def past_memberships(*, actor: Any, resident_id: int) -> QuerySet[PastMembership]:
+    """The households a resident lived in before the current one (the history of moves), newest first."""
     person = resident(actor=actor, resident_id=resident_id)
     return (
-        Membership.objects.filter(resident=person)
-        .select_related("household", "relation")
-        .order_by("-started_on", "-id")
+        PastMembership.objects.filter(resident=person)
+        .select_related("household", "relation", "resident")
+        .order_by("-ended_on", "-id")
     )
 
 
@@ -235,7 +235,7 @@ class HouseholdFile:
     household: Household
     members: list[Resident]
     tags: dict[int, list[Code]]
-    former: list[Membership]
+    former: list[PastMembership]
     clears: list[dict[str, Any]]
     sees_key_persons: bool
     may_unmask: bool
@@ -250,8 +250,8 @@ def household_file(*, actor: Any, household_id: int) -> HouseholdFile:
         .order_by("relation__sort", "birth_date")
     )
     former = list(
-        Membership.objects.filter(household=home, ended_on__isnull=False)
-        .select_related("resident", "relation")
+        PastMembership.objects.filter(household=home)
+        .select_related("resident", "relation", "household")
         .order_by("-ended_on", "-id")[:50]
     )
     path = home.grid.path

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit, personal_data
 from civicgrid.core.errors import PermissionDenied, ValidationError
 from civicgrid.registry import ledgers, policy, selectors
+from civicgrid.registry.services.imports import common_path
 from civicgrid.registry.spreadsheets import workbook_bytes
 
 CHUNK = 2000
@@ -110,6 +111,4 @@ def _scope_path(actor: Any) -> str:
     paths = policy.reach_paths(actor)
     if not paths:
         return ""
-    from civicgrid.registry.services.imports import _common_path
-
-    return _common_path(paths)
+    return common_path(paths)
