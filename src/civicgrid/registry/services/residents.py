@@ -2,7 +2,7 @@
 households (one household at a time: `Resident.household`; each finished stay kept as a `PastMembership`), recording
 that they left or died, and the key-person flag (only roles allowed by the policy may set or see it)."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -111,13 +111,23 @@ def resident_register(
 
 
 @transaction.atomic
-def resident_update(*, actor: Any, resident_id: int, reviewed: bool = False, **data: Any) -> Resident:
+def resident_update(
+    *,
+    actor: Any,
+    resident_id: int,
+    reviewed: bool = False,
+    expected_updated_at: datetime | None = None,
+    **data: Any,
+) -> Resident:
     """Correct a resident's file. `tags` replaces the categories and care tags; `reviewed` records that they were
-    confirmed today (the categories clear)."""
+    confirmed today (the categories clear). `expected_updated_at` is when the file was last changed as the editor
+    saw it: if someone saved it since, the correction is refused instead of overwriting theirs."""
     today = timezone.localdate()
     resident = locked(actor, Resident.objects.select_related("grid", "household"), resident_id)
     if resident.status != ResidentStatus.ACTIVE:
         raise TransitionNotAllowed(_("该居民已迁出或死亡，档案不能再修改。"))
+    if expected_updated_at is not None and expected_updated_at != resident.updated_at:
+        raise Conflict(_("该居民档案在您打开后已被他人修改，请刷新后再改。"))
     data = dict(data)
     if {"id_number", "birth_date", "sex"} & set(data):
         # The three must agree: what is not being changed comes from the file.
