@@ -387,7 +387,7 @@ def completeness(
 def _ledger_out(ledger: Any) -> dict[str, Any]:
     return {
         "key": ledger.key,
-        "name": ledger.name,
+        "name": ledger.title,
         "of": ledger.of,
         "columns": list(ledger.columns),
         "headers": [str(c.label) for c in ledger.column_defs],

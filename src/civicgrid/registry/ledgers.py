@@ -233,6 +233,11 @@ class Ledger:
     restricted: str = ""
 
     @property
+    def title(self) -> str:
+        """The name in the user's language (the data file's names are in the registry's catalog)."""
+        return _(self.name)
+
+    @property
     def column_defs(self) -> list[Column]:
         return [COLUMNS[self.of][key] for key in self.columns]
 

@@ -80,7 +80,7 @@ def ledger_export(
             yield from ledgers.rows(definition, chunk, ctx)
 
     content = workbook_bytes(
-        title=definition.name,
+        title=definition.title,
         meta=meta,
         headers=[str(c.label) for c in columns],
         rows=body(),
@@ -90,7 +90,7 @@ def ledger_export(
     personal_data.log_export(
         actor=actor,
         model=definition.model,
-        what=_("台账“%(name)s”") % {"name": definition.name},
+        what=_("台账“%(name)s”") % {"name": definition.title},
         subject=f"ledger:{definition.key}",
         count=count,
         fields=definition.personal_fields,
@@ -104,7 +104,7 @@ def ledger_export(
         after={"ledger": definition.key, "within": within or "", "rows": count, "unmasked": unmasked},
         region_path=region_path,
     )
-    return ExportFile(file_name=f"{definition.name}-{now:%Y%m%d-%H%M}.xlsx", content=content, rows=count)
+    return ExportFile(file_name=f"{definition.title}-{now:%Y%m%d-%H%M}.xlsx", content=content, rows=count)
 
 
 def _scope_path(actor: Any) -> str:
