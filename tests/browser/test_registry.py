@@ -60,7 +60,7 @@ def community_files(tree: Tree) -> dict[str, object]:
                 residence_status=status,
                 phone="13912345678",
                 **extra,
-            )  # fmt: skip
+            )
         )
     services.household_check_risks(actor=admin, household_id=homes[0].pk, notes="燃气灶已更换")
     services.organisation_create(
