@@ -61,39 +61,58 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _sqlite_literal(value: Any) -> str:
+    """A value as an SQL literal (text quoted, quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
-def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert `rows` (tuples in the order of `columns`, attribute names such as `grid_id`); returns how many."""
+def insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    constants: dict[str, Any] | None = None,
+) -> int:
+    """Insert `rows` (tuples in the order of `columns`, attribute names such as `grid_id`); `constants` are columns
+    with one value for every row (an import's batch). Returns how many rows were written."""
     fields = {f.attname: str(f.column) for f in model._meta.concrete_fields}
-    other_names, other_values = _defaults(model, columns)
-    names = [fields[c] for c in columns] + other_names
+    fixed_names, fixed_values = _defaults(model, [*columns, *(constants or {})])
+    fixed_names = [fields[c] for c in constants or {}] + fixed_names
+    fixed_values = [*(constants or {}).values(), *fixed_values]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    column_list = ", ".join(quote(n) for n in names)
+    column_list = ", ".join(quote(n) for n in [*(fields[c] for c in columns), *fixed_names])
     written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            tail = tuple(other_values)
+            tail = tuple(fixed_values)
             with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row((*row, *tail))
                     written += 1
             return written
-        # Dates and decimals go through the adapters Django registers with sqlite3; times are made naive UTC here.
-        tail = tuple(_sqlite_value(v) for v in other_values)
+        # SQLite: the values every row shares are written into the statement once, not bound for each row; dates
+        # and decimals go through the adapters Django registers with sqlite3, times are made naive UTC here.
+        literals = [_sqlite_literal(_sqlite_value(v)) for v in fixed_values]
         moments = [i for i, c in enumerate(columns) if isinstance(model._meta.get_field(c), models.DateTimeField)]
-        marks = ", ".join(["%s"] * len(names))
+        marks = ", ".join(["%s"] * len(columns) + [v.replace("%", "%%") for v in literals])
         statement = f"INSERT INTO {table} ({column_list}) VALUES ({marks})"
         cursor.execute("PRAGMA cache_size = -262144")  # 256 MB of pages for this connection: B-trees grow in memory
         for chunk in _batches(rows, BATCH):
             if moments:
                 chunk = [tuple(_sqlite_value(v) if i in moments else v for i, v in enumerate(row)) for row in chunk]
-            cursor.executemany(statement, [(*row, *tail) for row in chunk])
+            cursor.executemany(statement, chunk)
             written += len(chunk)
     return written
 

@@ -301,21 +301,22 @@ class ResidentImporter:
                 entrance = Entrance(pk=self.entrances[(key[0], key[1])], number=key[1])
                 rows.append(
                     (pk, place.pk, entrance.pk, item.floor, key[2], place.grid_id,
-                     household_address(place, entrance, key[2]), item.housing_status, batch.pk)
+                     household_address(place, entrance, key[2]), item.housing_status)
                 )  # fmt: skip
                 self.households[key] = pk
             bulk.insert(
                 Household,
-                ("id", "building_id", "entrance_id", "floor", "room", "grid_id", "address", "housing_status",
-                 "import_batch_id"),
+                ("id", "building_id", "entrance_id", "floor", "room", "grid_id", "address", "housing_status"),
                 rows,
-            )  # fmt: skip
+                constants={"import_batch_id": batch.pk},
+            )
             self.created["households"] += len(rows)
         ids = bulk.reserve_ids(Resident, len(good))
         bulk.insert(
             Resident,
-            ("id", *DB_COLUMNS, "household_id", "import_batch_id"),
-            ((pk, *item.values, self.households[item.household], batch.pk) for pk, item in zip(ids, good, strict=True)),
+            ("id", *DB_COLUMNS, "household_id"),
+            ((pk, *item.values, self.households[item.household]) for pk, item in zip(ids, good, strict=True)),
+            constants={"import_batch_id": batch.pk},
         )
         bulk.insert(
             ResidentTag,

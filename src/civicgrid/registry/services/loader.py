@@ -84,14 +84,18 @@ def _write(model: type[Any], columns: tuple[str, ...], rows: list[tuple[Any, ...
     names = tuple(f"{name}_id" if name in refs else name for name in columns)
 
     def resolved() -> Iterable[tuple[Any, ...]]:
+        if not positions:
+            for pk, row in zip(ids, rows, strict=True):
+                yield (pk, *row)
+            return
         for pk, row in zip(ids, rows, strict=True):
             values = list(row)
             for name, index in positions.items():
                 local = values[index]
                 values[index] = refs[name][local] if local is not None and local >= 0 else None
-            yield (pk, *values, *extra.values())
+            yield (pk, *values)
 
-    bulk.insert(model, ("id", *names, *extra), resolved())
+    bulk.insert(model, ("id", *names), resolved(), constants=extra)
     return ids
 
 
