@@ -180,6 +180,36 @@ def _evaluation_of_street_a(tree) -> dict[str, str]:
     }
 
 
+def _registry_of_street_a(tree) -> dict[str, str]:
+    """Street A's base files: a building, a household with a resident, an organisation and an import (by their URL
+    parameter names); their addresses and names carry "仙霞路", one of the secrets."""
+    from civicgrid.registry import services as registry
+
+    registry.codes_load(actor=None)
+    building = registry.building_create(
+        actor=tree.admin, grid_code=tree.grid_a1.code, name="1幢", address="仙霞路 8 号", floors_above=6
+    )
+    home = registry.household_create(actor=tree.admin, building_id=building.pk, entrance="1", room="301")
+    resident = registry.resident_register(
+        actor=tree.admin, household_id=home.pk, name="仙霞路居民", id_number="11010519491231002X", relation="02"
+    )
+    organisation = registry.organisation_create(
+        actor=tree.admin, grid_code=tree.grid_a1.code, name="仙霞路菜场", org_type="individual", address="仙霞路 1 号"
+    )
+    batch = registry.import_file(
+        actor=tree.officer_a, kind="residents", file_name="仙霞路人口.csv",
+        data=f"姓名,身份证号,楼栋编码,单元,房号,与户主关系\r\n仙霞路人,1,{building.code},1,302,户主\r\n".encode(),
+    )  # fmt: skip
+    return {
+        "household_id": str(home.pk),
+        "building_id": str(building.pk),
+        "resident_id": str(resident.pk),
+        "organisation_id": str(organisation.pk),
+        "batch_id": str(batch.pk),
+        "ledger_key": "population",
+    }
+
+
 def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     post_a = Post.objects.get(user=tree.worker_a1)
     order_a = services.report(
@@ -189,6 +219,7 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     values = {
         **evaluation,  # first: "campaign_id" and "reverse_item_id" must not be filled as a post's "id"
         **_service_centre_of_street_a(tree),  # first: "application_number" must not be filled as a work order's
+        **_registry_of_street_a(tree),  # before "id": "household_id" must get a household
         "number": order_a.number,
         "code": tree.grid_a1.code,
         "username": "worker_a1",
@@ -239,6 +270,10 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     assert any(
         url.startswith(f"/evaluation/{evaluation['campaign']}/reverse/{evaluation['reverse_item']}") for url in checked
     )
+    assert any(url.startswith(f"/registry/households/{values['household_id']}/") for url in checked), checked
+    assert any(url.startswith(f"/registry/regions/{tree.grid_a1.code}/") for url in checked), checked
+    assert any(url.startswith(f"/api/v1/registry/residents/{values['resident_id']}") for url in checked), checked
+    assert any(url.startswith(f"/registry/imports/{values['batch_id']}/") for url in checked), checked
 
 
 def test_the_same_urls_do_show_street_a_to_its_own_officer(tree):

@@ -12,7 +12,6 @@ from ninja.files import UploadedFile
 from civicgrid.core.errors import NotFound, ValidationError
 from civicgrid.registry import selectors, services
 from civicgrid.registry.choices import ImportKind, ImportMode
-from civicgrid.registry.ledgers import MAX_EXPORT_ROWS
 from civicgrid.registry.ledgers import context as ledger_context
 from civicgrid.registry.ledgers import rows as ledger_rows
 from civicgrid.registry.policy import allowed_paths
@@ -40,11 +39,11 @@ from civicgrid.registry.schemas import (
     LeaveIn,
     LedgerOut,
     LedgerPage,
-    MembershipOut,
     MoveIn,
     OrganisationIn,
     OrganisationOut,
     OrganisationPatch,
+    PastMembershipOut,
     ResidentDetail,
     ResidentIn,
     ResidentOut,
@@ -59,8 +58,8 @@ from civicgrid.registry.schemas import (
     estate_out,
     household_file_out,
     household_out,
-    membership_out,
     organisation_out,
+    past_membership_out,
     resident_out,
 )
 
@@ -312,9 +311,11 @@ def resident_key_person(request: HttpRequest, resident_id: int, payload: KeyPers
     return _resident(request, resident_id)
 
 
-@router.get("/residents/{resident_id}/history", response={200: list[MembershipOut], 404: ErrorOut}, summary="入户历史")
+@router.get(
+    "/residents/{resident_id}/history", response={200: list[PastMembershipOut], 404: ErrorOut}, summary="以往所在的户"
+)
 def resident_history(request: HttpRequest, resident_id: int) -> Any:
-    return [membership_out(m) for m in selectors.memberships(actor=request.user, resident_id=resident_id)]
+    return [past_membership_out(m) for m in selectors.past_memberships(actor=request.user, resident_id=resident_id)]
 
 
 # ---------------------------------------------------------------- organisations
@@ -386,7 +387,7 @@ def completeness(
 def _ledger_out(ledger: Any) -> dict[str, Any]:
     return {
         "key": ledger.key,
-        "name": ledger.name,
+        "name": ledger.title,
         "of": ledger.of,
         "columns": list(ledger.columns),
         "headers": [str(c.label) for c in ledger.column_defs],
@@ -420,7 +421,7 @@ def ledger(
 def ledger_export(
     request: HttpRequest, key: str, within: str | None = Query(None, max_length=15), q: str = Query("", max_length=50)
 ) -> Any:
-    f"""The ledger as Excel with ID numbers and phones masked; at most {MAX_EXPORT_ROWS} rows. Logged."""
+    """The ledger as Excel with ID numbers and phones masked (at most `MAX_EXPORT_ROWS` rows); logged."""
     exported = services.ledger_export(actor=request.user, key=key, within=within, q=q)
     return _xlsx(exported.content, exported.file_name)
 

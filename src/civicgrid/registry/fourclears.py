@@ -109,6 +109,15 @@ class ClearRule:
     description: str
     checks: tuple[Check, ...] = field(default_factory=tuple)
 
+    @property
+    def title(self) -> str:
+        """The name in the user's language (the data file's words are in the registry's catalog)."""
+        return _(self.label)
+
+    @property
+    def meaning(self) -> str:
+        return _(self.description) if self.description else ""
+
 
 class RulesRejected(ValueError):
     pass
@@ -347,14 +356,47 @@ def household_clears(*, household: Household, today: date | None = None) -> list
         result.append(
             {
                 "key": rule.key,
-                "label": rule.label,
-                "description": rule.description,
+                "label": rule.title,
+                "description": rule.meaning,
                 "ok": bool(row and row[f"clear_{rule.key}"] == 1),
                 "checks": checks,
                 "applies": row is not None,
             }
         )
     return result
+
+
+def flags(*, household_ids: Sequence[int], today: date | None = None) -> dict[int, dict[str, bool]]:
+    """Whether each of these households (read through a selector; in residence) is clear on each clear."""
+    if not household_ids:
+        return {}
+    rule_set = rules()
+    sql = _Sql(rule_set, today or timezone.localdate())
+    marks = ", ".join(["%s"] * len(household_ids))
+    statement, params = sql.statement(
+        household_filter=f"h.id IN ({marks})", household_params=list(household_ids),
+        resident_filter=f"r.household_id IN ({marks})", resident_params=list(household_ids),
+    )  # fmt: skip
+    return {
+        row["household_id"]: {rule.key: row[f"clear_{rule.key}"] == 1 for rule in rule_set}
+        for row in _run(statement, params)
+    }
+
+
+def incomplete(*, grid_ids: Sequence[int], today: date | None = None) -> list[int]:
+    """The households in residence of these grids that are not clear on all four, in id order."""
+    if not grid_ids:
+        return []
+    rule_set = rules()
+    sql = _Sql(rule_set, today or timezone.localdate())
+    household_filter, household_params = _in("h.grid_id", list(grid_ids))
+    resident_filter, resident_params = _in("r.grid_id", list(grid_ids))
+    statement, params = sql.statement(
+        household_filter=household_filter, household_params=household_params,
+        resident_filter=resident_filter, resident_params=resident_params,
+    )  # fmt: skip
+    every = [f"clear_{rule.key}" for rule in rule_set]
+    return sorted(row["household_id"] for row in _run(statement, params) if not all(row[c] == 1 for c in every))
 
 
 GROUP_COLUMN = {

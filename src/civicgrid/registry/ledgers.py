@@ -84,6 +84,17 @@ def _yes(value: bool) -> str:
     return str(_("是")) if value else str(_("否"))
 
 
+def _estate_name(building: Building) -> str:
+    return building.estate.name if building.estate_id and building.estate else ""
+
+
+# Every kind of record is filed in a grid of a community: the last two columns of most ledgers.
+GRID = Column("grid", gettext_lazy("网格"), lambda o, c: o.grid.name, width=16)
+COMMUNITY = Column(
+    "community", gettext_lazy("社区"), lambda o, c: o.grid.parent.name if o.grid.parent_id else "", width=14
+)
+
+
 RESIDENT_COLUMNS: dict[str, Column] = {
     c.key: c
     for c in (
@@ -96,13 +107,15 @@ RESIDENT_COLUMNS: dict[str, Column] = {
         Column("phone", gettext_lazy("联系电话"), lambda o, c: o.phone, personal="phone", width=14),
         Column("residence_status", gettext_lazy("人口类型"), lambda o, c: ResidenceStatus(o.residence_status).label),
         Column("address", gettext_lazy("现住址"), lambda o, c: _household_part(o, lambda h: h.address), width=40),
-        Column("estate", gettext_lazy("小区"), lambda o, c: _household_part(o, lambda h: h.building.estate.name if h.building.estate_id else "")),
+        Column("estate", gettext_lazy("小区"), lambda o, c: _household_part(o, lambda h: _estate_name(h.building))),
         Column("building", gettext_lazy("楼栋"), lambda o, c: _household_part(o, lambda h: h.building.name), width=8),
-        Column("building_code", gettext_lazy("楼栋编码"), lambda o, c: _household_part(o, lambda h: h.building.code), width=20),
+        Column("building_code", gettext_lazy("楼栋编码"), lambda o, c: _household_part(o, lambda h: h.building.code),
+               width=20),
         Column("entrance", gettext_lazy("单元"), lambda o, c: _household_part(o, lambda h: h.entrance.number), width=6),
         Column("room", gettext_lazy("房号"), lambda o, c: _household_part(o, lambda h: h.room), width=8),
         Column("floor", gettext_lazy("楼层"), lambda o, c: _household_part(o, lambda h: h.floor), width=6),
-        Column("housing_status", gettext_lazy("住房性质"), lambda o, c: _household_part(o, lambda h: HousingStatus(h.housing_status).label), width=8),
+        Column("housing_status", gettext_lazy("住房性质"),
+               lambda o, c: _household_part(o, lambda h: HousingStatus(h.housing_status).label), width=8),
         Column("relation", gettext_lazy("与户主关系"), lambda o, c: c.code_name(o.relation_id), width=10),
         Column("categories", gettext_lazy("人员类别"), lambda o, c: _tags(o, c, CodeList.PERSON_CATEGORY), width=20),
         Column("care_tags", gettext_lazy("关爱标签"), lambda o, c: _tags(o, c, CodeList.CARE_TAG), width=20),
@@ -121,8 +134,8 @@ RESIDENT_COLUMNS: dict[str, Column] = {
             gettext_lazy("重点人员类别"),
             lambda o, c: c.code_name(o.key_person_type_id) if c.sees_key_persons(o.grid.path) else "",
         ),
-        Column("grid", gettext_lazy("网格"), lambda o, c: o.grid.name, width=16),
-        Column("community", gettext_lazy("社区"), lambda o, c: o.grid.parent.name if o.grid.parent_id else "", width=14),
+        GRID,
+        COMMUNITY,
         Column("notes", gettext_lazy("备注"), lambda o, c: o.notes, width=20),
     )
 }  # fmt: skip
@@ -131,7 +144,7 @@ HOUSEHOLD_COLUMNS: dict[str, Column] = {
     c.key: c
     for c in (
         Column("address", gettext_lazy("地址"), lambda o, c: o.address, width=40),
-        Column("estate", gettext_lazy("小区"), lambda o, c: o.building.estate.name if o.building.estate_id else ""),
+        Column("estate", gettext_lazy("小区"), lambda o, c: _estate_name(o.building)),
         Column("building", gettext_lazy("楼栋"), lambda o, c: o.building.name, width=8),
         Column("entrance", gettext_lazy("单元"), lambda o, c: o.entrance.number, width=6),
         Column("floor", gettext_lazy("楼层"), lambda o, c: o.floor, width=6),
@@ -143,8 +156,8 @@ HOUSEHOLD_COLUMNS: dict[str, Column] = {
         Column("members", gettext_lazy("成员数"), lambda o, c: o.member_count, width=8),
         Column("risks_checked_on", gettext_lazy("隐患排查日期"), lambda o, c: o.risks_checked_on, width=12),
         Column("status", gettext_lazy("状态"), lambda o, c: HouseholdStatus(o.status).label, width=8),
-        Column("grid", gettext_lazy("网格"), lambda o, c: o.grid.name, width=16),
-        Column("community", gettext_lazy("社区"), lambda o, c: o.grid.parent.name if o.grid.parent_id else "", width=14),
+        GRID,
+        COMMUNITY,
     )
 }  # fmt: skip
 
@@ -152,7 +165,7 @@ BUILDING_COLUMNS: dict[str, Column] = {
     c.key: c
     for c in (
         Column("building_code", gettext_lazy("楼栋编码"), lambda o, c: o.code, width=20),
-        Column("estate", gettext_lazy("小区"), lambda o, c: o.estate.name if o.estate_id else ""),
+        Column("estate", gettext_lazy("小区"), lambda o, c: _estate_name(o)),
         Column("building", gettext_lazy("楼栋"), lambda o, c: o.name, width=8),
         Column("address", gettext_lazy("地址"), lambda o, c: o.address, width=30),
         Column("floors_above", gettext_lazy("地上层数"), lambda o, c: o.floors_above, width=8),
@@ -166,10 +179,11 @@ BUILDING_COLUMNS: dict[str, Column] = {
         Column("property_company", gettext_lazy("物业服务企业"), lambda o, c: o.property_company, width=20),
         Column("captain_name", gettext_lazy("楼栋长"), lambda o, c: o.captain_name, width=10),
         Column("captain_phone", gettext_lazy("楼栋长电话"), lambda o, c: o.captain_phone, personal="phone"),
-        Column("facilities", gettext_lazy("设施"), lambda o, c: "、".join(f.name for f in o.facilities.all()), width=24),
+        Column("facilities", gettext_lazy("设施"), lambda o, c: "、".join(f.name for f in o.facilities.all()),
+               width=24),
         Column("facilities_checked_on", gettext_lazy("设施核查日期"), lambda o, c: o.facilities_checked_on, width=12),
-        Column("grid", gettext_lazy("网格"), lambda o, c: o.grid.name, width=16),
-        Column("community", gettext_lazy("社区"), lambda o, c: o.grid.parent.name if o.grid.parent_id else "", width=14),
+        GRID,
+        COMMUNITY,
     )
 }  # fmt: skip
 
@@ -189,8 +203,8 @@ ORGANISATION_COLUMNS: dict[str, Column] = {
         Column("is_key_unit", gettext_lazy("重点单位"), lambda o, c: _yes(o.is_key_unit), width=8),
         Column("dedicated_grid", gettext_lazy("专属网格"), lambda o, c: _yes(o.in_dedicated_grid), width=8),
         Column("risks_checked_on", gettext_lazy("隐患排查日期"), lambda o, c: o.risks_checked_on, width=12),
-        Column("grid", gettext_lazy("网格"), lambda o, c: o.grid.name, width=16),
-        Column("community", gettext_lazy("社区"), lambda o, c: o.grid.parent.name if o.grid.parent_id else "", width=14),
+        GRID,
+        COMMUNITY,
     )
 }  # fmt: skip
 
@@ -217,6 +231,11 @@ class Ledger:
     filters: dict[str, Any]
     columns: tuple[str, ...]
     restricted: str = ""
+
+    @property
+    def title(self) -> str:
+        """The name in the user's language (the data file's names are in the registry's catalog)."""
+        return _(self.name)
 
     @property
     def column_defs(self) -> list[Column]:

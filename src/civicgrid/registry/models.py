@@ -14,6 +14,8 @@ Personal data (ID numbers, phones) is stored whole and shown masked (`core.maski
 only to the roles the registry policy names (`registry.policy`).
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -62,8 +64,10 @@ class Code(models.Model):
         return self.name
 
 
-def _code(list_name: CodeList, verbose: str, **kwargs: object) -> models.ForeignKey:
-    """A foreign key to one code list; the list is checked by the services (a DB constraint cannot reach it)."""
+def _code(list_name: CodeList, verbose: Any) -> "models.ForeignKey[Code | None, Code | None]":
+    """A foreign key to one code list; the list is checked by the services (a DB constraint cannot reach it).
+    Not indexed: codes are retired, never deleted, and no page finds records by a code alone (a million residents
+    would carry an index per code list for nothing)."""
     return models.ForeignKey(
         Code,
         verbose_name=verbose,
@@ -72,7 +76,7 @@ def _code(list_name: CodeList, verbose: str, **kwargs: object) -> models.Foreign
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"list": list_name},
-        **kwargs,  # type: ignore[arg-type]
+        db_index=False,
     )
 
 
@@ -178,7 +182,13 @@ class Building(models.Model):
     facilities_checked_on = models.DateField(_("设施核查日期"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True)
     import_batch = models.ForeignKey(
-        ImportBatch, verbose_name=_("导入批次"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # batches are kept, not deleted
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -209,7 +219,9 @@ class Building(models.Model):
 class Entrance(models.Model):
     """单元: an entrance (stairwell) of a building; every building has at least one."""
 
-    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.CASCADE, related_name="entrances")
+    building = models.ForeignKey(
+        Building, verbose_name=_("楼栋"), on_delete=models.CASCADE, related_name="entrances", db_index=False
+    )  # indexed by the constraint (building, number)
     number = models.CharField(_("单元号"), max_length=10)
     captain_name = models.CharField(_("单元长"), max_length=40, blank=True)
     captain_phone = models.CharField(_("单元长电话"), max_length=20, blank=True)
@@ -234,26 +246,35 @@ class Household(models.Model):
     """户: one dwelling and the people living in it; the household file (一户一档)."""
 
     building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="households")
-    entrance = models.ForeignKey(Entrance, verbose_name=_("单元"), on_delete=models.PROTECT, related_name="households")
+    # Both indexed by the constraints below: (entrance, room) and (grid, status).
+    entrance = models.ForeignKey(
+        Entrance, verbose_name=_("单元"), on_delete=models.PROTECT, related_name="households", db_index=False
+    )
     floor = models.SmallIntegerField(_("楼层"), help_text=_("地下层为负数"))
     room = models.CharField(_("房号"), max_length=20)
-    grid = models.ForeignKey(Region, verbose_name=_("所在网格"), on_delete=models.PROTECT, related_name="households")
+    grid = models.ForeignKey(
+        Region, verbose_name=_("所在网格"), on_delete=models.PROTECT, related_name="households", db_index=False
+    )
     address = models.CharField(_("地址"), max_length=250)
     housing_status = models.CharField(
         _("住房性质"), max_length=8, choices=HousingStatus.choices, default=HousingStatus.OWNER
     )
     housing_use = _code(CodeList.HOUSING_USE, _("房屋用途"))
     area_m2 = models.DecimalField(_("建筑面积(平方米)"), max_digits=8, decimal_places=2, null=True, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=8, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE, db_index=True
-    )
+    status = models.CharField(_("状态"), max_length=8, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE)
     risks_checked_on = models.DateField(
         _("隐患矛盾排查日期"), null=True, blank=True, help_text=_("最近一次入户排查安全隐患和矛盾纠纷的日期")
     )
     risk_notes = models.TextField(_("隐患矛盾情况"), blank=True)
     notes = models.TextField(_("备注"), blank=True)
     import_batch = models.ForeignKey(
-        ImportBatch, verbose_name=_("导入批次"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # batches are kept, not deleted
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -284,11 +305,11 @@ class Household(models.Model):
 class Resident(models.Model):
     """居民 (实有人口): a person living in, or registered in, the district."""
 
-    name = models.CharField(_("姓名"), max_length=40, db_index=True)
+    name = models.CharField(_("姓名"), max_length=40)
     former_name = models.CharField(_("曾用名"), max_length=40, blank=True)
     id_number = models.CharField(_("公民身份号码"), max_length=18, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
-    birth_date = models.DateField(_("出生日期"), db_index=True)
+    birth_date = models.DateField(_("出生日期"))
     ethnicity = _code(CodeList.ETHNICITY, _("民族"))
     native_place = models.CharField(_("籍贯"), max_length=60, blank=True)
     registered_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
@@ -311,10 +332,13 @@ class Resident(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="residents",
-        help_text=_("当前所在的户；迁移经由服务办理，历史见户成员记录"),
+        help_text=_("当前所在的户（一人同一时间只属于一户）；迁移经由服务办理，以往所在的户见历史记录"),
     )
+    household_since = models.DateField(_("入户日期"), null=True, blank=True)
     relation = _code(CodeList.RELATION, _("与户主关系"))
-    grid = models.ForeignKey(Region, verbose_name=_("所在网格"), on_delete=models.PROTECT, related_name="residents")
+    grid = models.ForeignKey(
+        Region, verbose_name=_("所在网格"), on_delete=models.PROTECT, related_name="residents", db_index=False
+    )
     tags = models.ManyToManyField(
         Code, verbose_name=_("人员类别和关爱标签"), blank=True, through="ResidentTag", related_name="+"
     )
@@ -323,7 +347,13 @@ class Resident(models.Model):
     key_person_type = _code(CodeList.KEY_PERSON_TYPE, _("重点人员类别"))
     notes = models.TextField(_("备注"), blank=True)
     import_batch = models.ForeignKey(
-        ImportBatch, verbose_name=_("导入批次"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # batches are kept, not deleted
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -346,10 +376,7 @@ class Resident(models.Model):
                 condition=Q(is_key_person=True) | Q(key_person_type__isnull=True),
             ),
         ]
-        indexes = [
-            models.Index(fields=["grid", "status"], name="registry_resident_grid"),
-            models.Index(fields=["household"], name="registry_resident_household"),
-        ]
+        indexes = [models.Index(fields=["grid", "status"], name="registry_resident_grid")]
 
     def __str__(self) -> str:
         return self.name
@@ -362,8 +389,9 @@ class Resident(models.Model):
 class ResidentTag(models.Model):
     """A resident's person category or care tag (a resident may carry several)."""
 
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links")
-    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="resident_links")
+    # Indexed by the constraint (resident, code) and the index (code, resident) below.
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links", db_index=False)
+    code = models.ForeignKey(Code, on_delete=models.PROTECT, related_name="resident_links", db_index=False)
 
     jurisdiction_scope = Scope(region_path="resident__grid__path")
 
@@ -377,34 +405,31 @@ class ResidentTag(models.Model):
         return f"{self.resident_id}:{self.code_id}"
 
 
-class Membership(models.Model):
-    """A resident's time in a household: current while `ended_on` is empty. A resident has at most one current."""
+class PastMembership(models.Model):
+    """A resident's finished stay in a household (moved within the district, out, or died): the history that the
+    household file lists as former members. The current household is `Resident.household`, so a resident is in at
+    most one household at a time by construction."""
 
-    household = models.ForeignKey(Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="memberships")
-    resident = models.ForeignKey(Resident, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="memberships")
+    household = models.ForeignKey(
+        Household, verbose_name=_("户"), on_delete=models.CASCADE, related_name="past_memberships"
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="past_memberships"
+    )
     relation = _code(CodeList.RELATION, _("与户主关系"))
-    started_on = models.DateField(_("开始日期"))
-    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
-    start_reason = models.CharField(_("开始原因"), max_length=16, choices=MoveReason.choices)
-    end_reason = models.CharField(_("结束原因"), max_length=16, choices=MoveReason.choices, blank=True)
+    started_on = models.DateField(_("入户日期"), null=True, blank=True)
+    ended_on = models.DateField(_("离开日期"))
+    end_reason = models.CharField(_("离开原因"), max_length=16, choices=MoveReason.choices)
 
     jurisdiction_scope = Scope(region_path="household__grid__path")
 
     class Meta:
-        verbose_name = _("户成员记录")
-        verbose_name_plural = _("户成员记录")
-        ordering = ["-started_on", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["resident"],
-                condition=Q(ended_on__isnull=True),
-                name="registry_one_current_household",
-                violation_error_message=_("一名居民同一时间只能属于一户。"),
-            ),
-        ]
+        verbose_name = _("以往户成员记录")
+        verbose_name_plural = _("以往户成员记录")
+        ordering = ["-ended_on", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.resident_id}@{self.household_id} {self.started_on}–{self.ended_on or ''}"
+        return f"{self.resident_id}@{self.household_id} {self.started_on or ''}–{self.ended_on}"
 
     @property
     def audit_region_path(self) -> str:
@@ -447,7 +472,13 @@ class Organisation(models.Model):
     risks_checked_on = models.DateField(_("隐患排查日期"), null=True, blank=True)
     notes = models.TextField(_("备注"), blank=True)
     import_batch = models.ForeignKey(
-        ImportBatch, verbose_name=_("导入批次"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ImportBatch,
+        verbose_name=_("导入批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # batches are kept, not deleted
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

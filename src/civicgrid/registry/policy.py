@@ -1,8 +1,7 @@
 """Who may do what with the base files, read from `data/registry/policy.yaml`, and where: the actor's jurisdiction
 (their posts' region subtrees) plus the grids they cover for an A/B partner on leave.
 
-The grids covered come from `civicgrid.gridwork.selectors.covered_grids(actor, on=date)` when that app provides it
-(leave is recorded there); without it nobody covers anybody and the registry still works.
+The grids covered come from `civicgrid.gridwork.selectors.covered_grids(actor, on=date)`: leave is recorded there.
 """
 
 from collections.abc import Iterable
@@ -80,12 +79,9 @@ def covered_grid_paths(actor: Any) -> tuple[str, ...]:
     cached = getattr(actor, "_registry_covered", None)
     if cached is not None:
         return cached
-    try:
-        from civicgrid.gridwork.selectors import covered_grids  # type: ignore[attr-defined]
-    except ImportError:
-        paths: tuple[str, ...] = ()
-    else:
-        paths = tuple(sorted({getattr(grid, "path", grid) for grid in covered_grids(actor, on=timezone.localdate())}))
+    from civicgrid.gridwork.selectors import covered_grids  # gridwork records leave; it imports the registry
+
+    paths = tuple(covered_grids(actor, on=timezone.localdate()).values_list("path", flat=True))
     actor._registry_covered = paths
     return paths
 

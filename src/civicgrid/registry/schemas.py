@@ -21,7 +21,16 @@ from civicgrid.registry.choices import (
     ResidentStatus,
     Sex,
 )
-from civicgrid.registry.models import Building, Code, Entrance, Estate, Household, Organisation, Resident
+from civicgrid.registry.models import (
+    Building,
+    Code,
+    Entrance,
+    Estate,
+    Household,
+    Organisation,
+    PastMembership,
+    Resident,
+)
 
 # ---------------------------------------------------------------- small pieces
 
@@ -392,19 +401,19 @@ class ClearOut(Schema):
     checks: list[ClearCheckOut]
 
 
-class MembershipOut(Schema):
+class PastMembershipOut(Schema):
     household_id: int
     address: str
     resident_id: int
     resident_name: str
     relation: CodeOut | None
-    started_on: date
-    ended_on: date | None
-    start_reason: str
-    end_reason: str
+    started_on: date | None
+    ended_on: date
+    end_reason: MoveReason
+    end_reason_label: str
 
 
-def membership_out(item: Any) -> dict[str, Any]:
+def past_membership_out(item: PastMembership) -> dict[str, Any]:
     return {
         "household_id": item.household_id,
         "address": item.household.address,
@@ -413,8 +422,8 @@ def membership_out(item: Any) -> dict[str, Any]:
         "relation": code_out(item.relation),
         "started_on": item.started_on,
         "ended_on": item.ended_on,
-        "start_reason": item.start_reason,
         "end_reason": item.end_reason,
+        "end_reason_label": item.get_end_reason_display(),
     }
 
 
@@ -577,7 +586,7 @@ def resident_out(person: Resident, actor: Any, tags: list[Code], *, detail: bool
 class HouseholdFileOut(Schema):
     household: HouseholdOut
     members: list[ResidentOut]
-    former: list[MembershipOut]
+    former: list[PastMembershipOut]
     clears: list[ClearOut]
     may_unmask: bool
     may_edit: bool
@@ -587,7 +596,7 @@ def household_file_out(file: Any, actor: Any) -> dict[str, Any]:
     return {
         "household": household_out(file.household),
         "members": [resident_out(m, actor, file.tags.get(m.pk, [])) for m in file.members],
-        "former": [membership_out(m) for m in file.former],
+        "former": [past_membership_out(m) for m in file.former],
         "clears": file.clears,
         "may_unmask": file.may_unmask,
         "may_edit": file.may_edit,

@@ -19,7 +19,7 @@ from civicgrid.core.identity import normalise_id_number
 from civicgrid.regions.choices import Level
 from civicgrid.regions.models import Region
 from civicgrid.registry import fourclears, ledgers, policy
-from civicgrid.registry.choices import CodeList, HouseholdStatus, ResidentStatus
+from civicgrid.registry.choices import CodeList, HouseholdStatus, ResidenceStatus, ResidentStatus
 from civicgrid.registry.models import (
     Building,
     Code,
@@ -27,8 +27,8 @@ from civicgrid.registry.models import (
     Estate,
     Household,
     ImportBatch,
-    Membership,
     Organisation,
+    PastMembership,
     Resident,
     ResidentTag,
 )
@@ -166,6 +166,7 @@ def residents(
     status: str | None = ResidentStatus.ACTIVE,
     residence_status: str | None = None,
     tag: str | None = None,
+    care_only: bool = False,
     key_persons: bool | None = None,
 ) -> QuerySet[Resident]:
     """Residents the actor may see. `q` finds by name, or by a whole ID number or phone (never a partial one, so the
@@ -180,6 +181,8 @@ def residents(
         rows = rows.filter(residence_status=residence_status)
     if tag:
         rows = rows.filter(Exists(ResidentTag.objects.filter(resident=OuterRef("pk"), code__code=tag)))
+    if care_only:
+        rows = rows.filter(Exists(ResidentTag.objects.filter(resident=OuterRef("pk"), code__list=CodeList.CARE_TAG)))
     if key_persons is not None:
         paths = policy.allowed_paths(actor, "key_persons")
         if paths is not None and not paths:
@@ -215,13 +218,13 @@ def tags_of(residents_: list[Resident]) -> dict[int, list[Code]]:
     return result
 
 
-def memberships(*, actor: Any, resident_id: int) -> QuerySet[Membership]:
-    """A resident's households over time (the history of moves), newest first."""
+def past_memberships(*, actor: Any, resident_id: int) -> QuerySet[PastMembership]:
+    """The households a resident lived in before the current one (the history of moves), newest first."""
     person = resident(actor=actor, resident_id=resident_id)
     return (
-        Membership.objects.filter(resident=person)
-        .select_related("household", "relation")
-        .order_by("-started_on", "-id")
+        PastMembership.objects.filter(resident=person)
+        .select_related("household", "relation", "resident")
+        .order_by("-ended_on", "-id")
     )
 
 
@@ -235,7 +238,7 @@ class HouseholdFile:
     household: Household
     members: list[Resident]
     tags: dict[int, list[Code]]
-    former: list[Membership]
+    former: list[PastMembership]
     clears: list[dict[str, Any]]
     sees_key_persons: bool
     may_unmask: bool
@@ -250,8 +253,8 @@ def household_file(*, actor: Any, household_id: int) -> HouseholdFile:
         .order_by("relation__sort", "birth_date")
     )
     former = list(
-        Membership.objects.filter(household=home, ended_on__isnull=False)
-        .select_related("resident", "relation")
+        PastMembership.objects.filter(household=home)
+        .select_related("resident", "relation", "household")
         .order_by("-ended_on", "-id")[:50]
     )
     path = home.grid.path
@@ -338,6 +341,30 @@ def building_dossier(*, actor: Any, building_id: int) -> BuildingDossier:
     )
 
 
+# ---------------------------------------------------------------- personal data
+
+# What may be revealed of each kind of record: the fields masked everywhere else.
+REVEALABLE: dict[str, tuple[type[Any], str, tuple[str, ...]]] = {
+    "resident": (Resident, "grid", ("id_number", "phone")),
+    "organisation": (Organisation, "grid", ("contact_phone",)),
+    "building": (Building, "grid", ("captain_phone",)),
+    "entrance": (Entrance, "building__grid", ("captain_phone",)),
+}
+
+
+def revealable(*, actor: Any, kind: str, pk: int) -> tuple[Any, tuple[str, ...]]:
+    """A record whose personal fields the actor may reveal, and those fields: NotFound when the actor does not see
+    it, PermissionDenied (naming the posts that may) when their role may not unmask there."""
+    if kind not in REVEALABLE:
+        raise NotFound()
+    model, grid, fields = REVEALABLE[kind]
+    obj = policy.visible(actor, model.objects.select_related(grid)).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound()
+    policy.require(actor, "unmask", obj.audit_region_path)
+    return obj, fields
+
+
 # ---------------------------------------------------------------- organisations
 
 
@@ -396,6 +423,107 @@ def grids(*, actor: Any, within: str | None = None) -> QuerySet[Region]:
     region = region_in_reach(actor=actor, code=within)
     rows = policy.visible(actor, Region.objects.filter(level=Level.GRID))
     return _within(rows, "path", region).select_related("parent").order_by("code")
+
+
+# ---------------------------------------------------------------- a region's files (the pages' overview)
+
+# What a region's completeness table lists: its children one level down (a grid: its buildings).
+CHILDREN_BY: dict[str, str] = {
+    Level.DISTRICT: "street",
+    Level.STREET: "community",
+    Level.COMMUNITY: "grid",
+    Level.GRID: "building",
+}
+
+
+def home_regions(*, actor: Any) -> list[Region]:
+    """The regions whose files the actor reads, highest first: their posts' regions and the grids they cover."""
+    paths = policy.reach_paths(actor)
+    if paths is None:
+        return list(Region.objects.filter(level=Level.DISTRICT).order_by("code"))
+    found = {r.path: r for r in Region.objects.filter(path__in=list(paths))}
+    return sorted((found[p] for p in paths if p in found), key=lambda r: (r.path.count("/"), r.code))
+
+
+def region_options(*, actor: Any) -> list[Region]:
+    """Regions to narrow a list to: the actor's own, and below each the levels a choice list can hold (a district's
+    streets and communities, a street's communities and grids, a community's grids)."""
+    depth: dict[str, tuple[str, ...]] = {
+        Level.DISTRICT: (Level.STREET, Level.COMMUNITY),
+        Level.STREET: (Level.COMMUNITY, Level.GRID),
+        Level.COMMUNITY: (Level.GRID,),
+    }
+    result: list[Region] = []
+    for top in home_regions(actor=actor):
+        result.append(top)
+        below = Region.objects.filter(path__startswith=top.path, level__in=depth.get(top.level, ()))
+        result += list(below.order_by("path"))
+    return result
+
+
+@dataclass
+class RegionFiles:
+    """The files of a region at a glance: how many of what, and how complete they are one level down."""
+
+    region: Region
+    crumbs: list[Region]
+    households: int
+    residents: int
+    by_residence_status: list[tuple[str, str, int]]  # (value, label, count)
+    by_care_tag: list[tuple[str, str, int]]  # (code, name, count)
+    organisations: int
+    key_persons: int | None  # None: the actor may not know
+    children_by: str
+    completeness: list[dict[str, Any]]
+    total: dict[str, Any]
+
+
+def region(*, actor: Any, code: str) -> Region:
+    """A region whose files the actor reads (NotFound otherwise, as for one that does not exist)."""
+    found = region_in_reach(actor=actor, code=code)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def crumbs(*, actor: Any, region: Region) -> list[Region]:
+    """The regions above `region` whose files the actor reads, top first."""
+    codes = region.ancestor_codes()[:-1]
+    found = {r.code: r for r in Region.objects.filter(code__in=codes) if policy.may(actor, "read", r.path)}
+    return [found[c] for c in codes if c in found]
+
+
+def region_files(*, actor: Any, code: str) -> RegionFiles:
+    place = region(actor=actor, code=code)
+    people = residents(actor=actor, within=code).order_by()
+    statuses = dict(people.values_list("residence_status").annotate(n=Count("id")))
+    care = (
+        ResidentTag.objects.filter(resident__in=people.values("pk"), code__list=CodeList.CARE_TAG)
+        .order_by()
+        .values_list("code__code", "code__name", "code__sort")
+        .annotate(n=Count("id"))
+    )
+    by = CHILDREN_BY.get(place.level, "grid")
+    rows = completeness(actor=actor, by=by, within=code)
+    keys = [rule.key for rule in fourclears.rules()]
+    total: dict[str, Any] = {key: sum(row[key] for row in rows) for key in (*keys, "complete", "households")}
+    total["rates"] = {key: fourclears.rate(total[key], total["households"]) for key in (*keys, "complete")}
+    knows = may_see_key_persons(actor, place.path)
+    return RegionFiles(
+        region=place,
+        crumbs=crumbs(actor=actor, region=place),
+        households=households(actor=actor, within=code).count(),
+        residents=sum(statuses.values()),
+        by_residence_status=[
+            (s.value, str(s.label), statuses[s.value]) for s in ResidenceStatus if s.value in statuses
+        ],
+        by_care_tag=[(c, name, n) for c, name, _sort, n in sorted(care, key=lambda r: r[2])],
+        organisations=organisations(actor=actor, within=code).count(),
+        key_persons=people.filter(is_key_person=True).count() if knows else None,
+        children_by=by,
+        completeness=rows,
+        total=total,
+    )
 
 
 # ---------------------------------------------------------------- ledgers and imports

@@ -115,6 +115,7 @@ def parse_date(
                 continue
         if parsed is None:
             raise invalid(field_name, _("%(label)s不是有效的日期（例如 2024-05-01）。") % {"label": label})
+    assert parsed is not None
     today = today or timezone.localdate()
     if not allow_future and parsed > today:
         raise invalid(field_name, _("%(label)s不能晚于今天。") % {"label": label})
@@ -134,7 +135,7 @@ def parse_sex(value: Any, *, field_name: str = "sex") -> str | None:
     return str(table[text])
 
 
-def _choice(enum: Any, value: Any, *, field_name: str, label: str, default: Any = None) -> str | None:
+def _choice(enum: Any, value: Any, *, field_name: str, label: str, default: str) -> str:
     if value is None or value == "":
         return default
     text = str(value).strip()
@@ -148,11 +149,11 @@ def _choice(enum: Any, value: Any, *, field_name: str, label: str, default: Any 
 def parse_residence_status(value: Any, *, field_name: str = "residence_status") -> str:
     return _choice(
         ResidenceStatus, value, field_name=field_name, label=_("人口类型"), default=ResidenceStatus.REGISTERED
-    )  # type: ignore[return-value]
+    )
 
 
 def parse_housing_status(value: Any, *, field_name: str = "housing_status") -> str:
-    return _choice(HousingStatus, value, field_name=field_name, label=_("住房性质"), default=HousingStatus.OWNER)  # type: ignore[return-value]
+    return _choice(HousingStatus, value, field_name=field_name, label=_("住房性质"), default=HousingStatus.OWNER)
 
 
 def parse_bool(value: Any, *, field_name: str, label: str) -> bool:
@@ -209,7 +210,7 @@ def parse_lon_lat(lon: Any, lat: Any) -> tuple[float | None, float | None]:
     if lon in (None, "") and lat in (None, ""):
         return None, None
     try:
-        x, y = float(lon), float(lat)  # type: ignore[arg-type]
+        x, y = float(lon), float(lat)
     except (TypeError, ValueError):
         raise invalid("lon", _("经纬度应为数字，并且同时填写。")) from None
     if not (73 <= x <= 136 and 3 <= y <= 54):
@@ -234,12 +235,12 @@ RESIDENT_TEXT = {
     "notes": (gettext_lazy("备注"), 2000),
 }
 RESIDENT_CODES = {
-    "ethnicity": (CodeList.ETHNICITY, _("民族")),
-    "education": (CodeList.EDUCATION, _("学历")),
-    "marital_status": (CodeList.MARITAL_STATUS, _("婚姻状况")),
-    "political_status": (CodeList.POLITICAL_STATUS, _("政治面貌")),
-    "inflow_reason": (CodeList.INFLOW_REASON, _("流入原因")),
-    "relation": (CodeList.RELATION, _("与户主关系")),
+    "ethnicity": (CodeList.ETHNICITY, gettext_lazy("民族")),
+    "education": (CodeList.EDUCATION, gettext_lazy("学历")),
+    "marital_status": (CodeList.MARITAL_STATUS, gettext_lazy("婚姻状况")),
+    "political_status": (CodeList.POLITICAL_STATUS, gettext_lazy("政治面貌")),
+    "inflow_reason": (CodeList.INFLOW_REASON, gettext_lazy("流入原因")),
+    "relation": (CodeList.RELATION, gettext_lazy("与户主关系")),
 }
 
 
@@ -278,9 +279,9 @@ def clean_resident(data: dict[str, Any], book: CodeBook, *, today: date, partial
     for key, (label, length) in RESIDENT_TEXT.items():
         if key in data:
             values[key] = parse_text(data[key], field_name=key, label=str(label), max_length=length)
-    for key, (list_name, label) in RESIDENT_CODES.items():
+    for key, (list_name, code_label) in RESIDENT_CODES.items():
         if key in data:
-            values[key] = book.find(list_name, data[key], field_name=key, label=str(label))
+            values[key] = book.find(list_name, data[key], field_name=key, label=str(code_label))
     if not partial or "residence_status" in data:
         values["residence_status"] = parse_residence_status(data.get("residence_status"))
     if "floating_since" in data:
@@ -309,9 +310,9 @@ def check_tags_fit(tags: Iterable[Code], birth: date, today: date) -> None:
 
 def check_floating(values: dict[str, Any]) -> None:
     """Floating-population fields only make sense for floating residents."""
-    if values.get("residence_status") != ResidenceStatus.FLOATING:
-        if values.get("inflow_reason") is not None or values.get("floating_since") is not None:
-            raise invalid("inflow_reason", _("只有流动人口才登记流入原因和来本地日期。"))
+    floating_only = values.get("inflow_reason") is not None or values.get("floating_since") is not None
+    if values.get("residence_status") != ResidenceStatus.FLOATING and floating_only:
+        raise invalid("inflow_reason", _("只有流动人口才登记流入原因和来本地日期。"))
 
 
 __all__ = [

@@ -4,6 +4,7 @@ transaction, locks what it changes, checks the policy (`registry.policy`) and wr
 from civicgrid.registry.services.codes import CodesLoaded, CodesRejected, codes_load, default_codes_path
 from civicgrid.registry.services.exports import ExportFile, ledger_export
 from civicgrid.registry.services.imports import ImportRejected, import_file, template_workbook
+from civicgrid.registry.services.loader import FilesChunk, Loaded, bulk_load
 from civicgrid.registry.services.organisations import (
     organisation_check_risks,
     organisation_create,
@@ -33,10 +34,13 @@ __all__ = [
     "CodesLoaded",
     "CodesRejected",
     "ExportFile",
+    "FilesChunk",
     "ImportRejected",
+    "Loaded",
     "building_check_facilities",
     "building_create",
     "building_update",
+    "bulk_load",
     "codes_load",
     "default_codes_path",
     "entrance_update",

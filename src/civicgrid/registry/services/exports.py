@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit, personal_data
 from civicgrid.core.errors import PermissionDenied, ValidationError
 from civicgrid.registry import ledgers, policy, selectors
+from civicgrid.registry.services.imports import common_path
 from civicgrid.registry.spreadsheets import workbook_bytes
 
 CHUNK = 2000
@@ -79,7 +80,7 @@ def ledger_export(
             yield from ledgers.rows(definition, chunk, ctx)
 
     content = workbook_bytes(
-        title=definition.name,
+        title=definition.title,
         meta=meta,
         headers=[str(c.label) for c in columns],
         rows=body(),
@@ -89,7 +90,7 @@ def ledger_export(
     personal_data.log_export(
         actor=actor,
         model=definition.model,
-        what=_("台账“%(name)s”") % {"name": definition.name},
+        what=_("台账“%(name)s”") % {"name": definition.title},
         subject=f"ledger:{definition.key}",
         count=count,
         fields=definition.personal_fields,
@@ -103,13 +104,11 @@ def ledger_export(
         after={"ledger": definition.key, "within": within or "", "rows": count, "unmasked": unmasked},
         region_path=region_path,
     )
-    return ExportFile(file_name=f"{definition.name}-{now:%Y%m%d-%H%M}.xlsx", content=content, rows=count)
+    return ExportFile(file_name=f"{definition.title}-{now:%Y%m%d-%H%M}.xlsx", content=content, rows=count)
 
 
 def _scope_path(actor: Any) -> str:
     paths = policy.reach_paths(actor)
     if not paths:
         return ""
-    from civicgrid.registry.services.imports import _common_path
-
-    return _common_path(paths)
+    return common_path(paths)

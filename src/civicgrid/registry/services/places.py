@@ -275,9 +275,13 @@ def entrance_update(*, actor: Any, entrance_id: int, captain_name: str = "", cap
 
 
 def household_address(building: Building, entrance: Entrance, room: str) -> str:
-    """南京市鼓楼区…路 8 号 + 阳光小区3幢2单元1201室: what a letter would carry."""
-    place = f"{building.estate.name}{building.name}" if building.estate_id and building.estate else building.name
-    return f"{building.address}{place}{entrance.number}单元{room}室"[:250]
+    """…路 8 号 + 阳光小区3幢2单元1201室: what a letter would carry."""
+    estate = building.estate.name if building.estate_id and building.estate else ""
+    return format_address(building.address, estate, building.name, entrance.number, room)
+
+
+def format_address(address: str, estate: str, building: str, entrance: str, room: str) -> str:
+    return f"{address}{estate}{building}{entrance}单元{room}室"[:250]
 
 
 def floor_of_room(room: str, building: Building) -> int | None:

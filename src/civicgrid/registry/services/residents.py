@@ -1,8 +1,8 @@
 """Residents: registering them in a household (or only in a grid), correcting their file, moving them between
-households (one household at a time, the history kept in `Membership`), recording that they left or died, and the
-key-person flag (only roles allowed by the policy may set or see it)."""
+households (one household at a time: `Resident.household`; each finished stay kept as a `PastMembership`), recording
+that they left or died, and the key-person flag (only roles allowed by the policy may set or see it)."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,7 +13,7 @@ from civicgrid.core import audit
 from civicgrid.core.errors import Conflict, NotFound, TransitionNotAllowed
 from civicgrid.registry import policy
 from civicgrid.registry.choices import CodeList, MoveReason, ResidenceStatus, ResidentStatus
-from civicgrid.registry.models import Code, Household, Membership, Resident, ResidentTag
+from civicgrid.registry.models import Code, Household, PastMembership, Resident, ResidentTag
 from civicgrid.registry.services.common import grid_by_code, locked, masked_snapshot
 from civicgrid.registry.validation import (
     CodeBook,
@@ -38,7 +38,8 @@ def _check_unique_id(id_number: str, *, actor: Any, household: Household | None,
     what is wanted), without saying where unless the actor may see it."""
     if not id_number:
         return
-    other = Resident.objects.filter(id_number=id_number).exclude(pk=exclude).select_related("household").first()
+    others = Resident.objects.filter(id_number=id_number).select_related("household")
+    other = (others.exclude(pk=exclude) if exclude is not None else others).first()
     if other is None:
         return
     if other.household_id and household is not None and other.household_id != household.pk:
@@ -53,8 +54,8 @@ def _check_head(household: Household, relation: Code | None, *, exclude: int | N
     """A household has one head (户主)."""
     if relation is None or not relation.extra.get("head"):
         return
-    others = household.residents.filter(status=ResidentStatus.ACTIVE, relation=relation).exclude(pk=exclude)
-    if others.exists():
+    others = household.residents.filter(status=ResidentStatus.ACTIVE, relation=relation)
+    if (others.exclude(pk=exclude) if exclude is not None else others).exists():
         raise invalid("relation", _("该户已有户主；请先更改原户主的关系。"))
 
 
@@ -98,17 +99,11 @@ def resident_register(
         _check_head(household, values.get("relation"))
     try:
         with transaction.atomic():
-            resident = Resident.objects.create(household=household, grid=grid, **values)
+            resident = Resident.objects.create(
+                household=household, household_since=today if household else None, grid=grid, **values
+            )
     except IntegrityError as error:  # the same number registered at the same moment by someone else
         raise Conflict(_("该身份证号码刚刚已被登记，请刷新后核对。")) from error
-    if household is not None:
-        Membership.objects.create(
-            household=household,
-            resident=resident,
-            relation=values.get("relation"),
-            started_on=today,
-            start_reason=MoveReason.REGISTERED,
-        )
     _set_tags(resident, cleaned.tags)
     after = {**masked_snapshot(resident, RESIDENT_FIELDS), "household": household_id, "tags": _tag_codes(resident)}
     audit.record(actor=actor, action="resident.register", obj=resident, after=after)
@@ -116,13 +111,23 @@ def resident_register(
 
 
 @transaction.atomic
-def resident_update(*, actor: Any, resident_id: int, reviewed: bool = False, **data: Any) -> Resident:
+def resident_update(
+    *,
+    actor: Any,
+    resident_id: int,
+    reviewed: bool = False,
+    expected_updated_at: datetime | None = None,
+    **data: Any,
+) -> Resident:
     """Correct a resident's file. `tags` replaces the categories and care tags; `reviewed` records that they were
-    confirmed today (the categories clear)."""
+    confirmed today (the categories clear). `expected_updated_at` is when the file was last changed as the editor
+    saw it: if someone saved it since, the correction is refused instead of overwriting theirs."""
     today = timezone.localdate()
     resident = locked(actor, Resident.objects.select_related("grid", "household"), resident_id)
     if resident.status != ResidentStatus.ACTIVE:
         raise TransitionNotAllowed(_("该居民已迁出或死亡，档案不能再修改。"))
+    if expected_updated_at is not None and expected_updated_at != resident.updated_at:
+        raise Conflict(_("该居民档案在您打开后已被他人修改，请刷新后再改。"))
     data = dict(data)
     if {"id_number", "birth_date", "sex"} & set(data):
         # The three must agree: what is not being changed comes from the file.
@@ -164,8 +169,6 @@ def resident_update(*, actor: Any, resident_id: int, reviewed: bool = False, **d
             resident.save(update_fields=[*changed, "updated_at"])
     except IntegrityError as error:
         raise Conflict(_("该身份证号码刚刚已被登记，请刷新后核对。")) from error
-    if "relation" in changed:
-        Membership.objects.filter(resident=resident, ended_on__isnull=True).update(relation=values["relation"])
     if "tags" in data:
         _set_tags(resident, tags)
     after = {**masked_snapshot(resident, changed), **({"tags": new_tags} if old_tags != new_tags else {})}
@@ -173,15 +176,20 @@ def resident_update(*, actor: Any, resident_id: int, reviewed: bool = False, **d
     return resident
 
 
-def _end_membership(resident: Resident, on: date, reason: str) -> None:
-    current = Membership.objects.select_for_update().filter(resident=resident, ended_on__isnull=True).first()
-    if current is None:
+def _end_stay(resident: Resident, on: date, reason: str) -> None:
+    """Keep the resident's stay in their current household as history: it ends on `on`."""
+    if resident.household is None:
         return
-    if on < current.started_on:
-        raise invalid("on", _("迁移日期不能早于入户日期（%(day)s）。") % {"day": current.started_on})
-    current.ended_on = on
-    current.end_reason = reason
-    current.save(update_fields=["ended_on", "end_reason"])
+    if resident.household_since is not None and on < resident.household_since:
+        raise invalid("on", _("日期不能早于入户日期（%(day)s）。") % {"day": resident.household_since})
+    PastMembership.objects.create(
+        household=resident.household,
+        resident=resident,
+        relation=resident.relation,
+        started_on=resident.household_since,
+        ended_on=on,
+        end_reason=reason,
+    )
 
 
 @transaction.atomic
@@ -211,18 +219,12 @@ def resident_move(
     code = CodeBook().find(CodeList.RELATION, relation, field_name="relation", label=_("与户主关系"))
     _check_head(target, code, exclude=resident.pk)
     before = {"household": resident.household_id, "grid": resident.grid_id, "relation": resident.relation_id}
-    _end_membership(resident, day, reason)
-    try:
-        with transaction.atomic():
-            Membership.objects.create(
-                household=target, resident=resident, relation=code, started_on=day, start_reason=reason
-            )
-    except IntegrityError as error:  # a second move of the same resident at the same moment
-        raise Conflict() from error
+    _end_stay(resident, day, reason)
     resident.household = target
+    resident.household_since = day
     resident.grid = target.grid
     resident.relation = code
-    resident.save(update_fields=["household", "grid", "relation", "updated_at"])
+    resident.save(update_fields=["household", "household_since", "grid", "relation", "updated_at"])
     after = {"household": target.pk, "grid": target.grid_id, "relation": code.pk if code else None, "on": day}
     audit.record(actor=actor, action="resident.move", obj=resident, before=before, after=after)
     return resident
@@ -240,10 +242,11 @@ def resident_leave(
         raise TransitionNotAllowed(_("该居民已迁出或死亡。"))
     day = parse_date(on, field_name="on", label=_("日期")) or timezone.localdate()
     before = {"status": resident.status, "household": resident.household_id}
-    _end_membership(resident, day, reason)
+    _end_stay(resident, day, reason)
     resident.status = LEAVE_REASONS[MoveReason(reason)]
     resident.household = None
-    resident.save(update_fields=["status", "household", "updated_at"])
+    resident.household_since = None
+    resident.save(update_fields=["status", "household", "household_since", "updated_at"])
     after = {"status": resident.status, "on": day, "note": note[:200]}
     audit.record(actor=actor, action="resident.leave", obj=resident, before=before, after=after)
     return resident
