@@ -7,6 +7,7 @@ prefix match on the row itself, without joins, as work orders do.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.jurisdiction import Scope
@@ -97,7 +98,7 @@ class Patrol(InGrid):
         ]
 
     def __str__(self) -> str:
-        return f"{self.worker} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.worker} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
 class TrackBatch(models.Model):
@@ -226,7 +227,7 @@ class HomeVisit(InGrid):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_id} {self.visited_at:%Y-%m-%d}"
+        return f"{self.household_id} {timezone.localtime(self.visited_at):%Y-%m-%d}"
 
 
 # ---------------------------------------------------------------- community log
@@ -343,7 +344,7 @@ class CouncilMeeting(InGrid):
         ordering = ["-scheduled_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.grid_id} {self.scheduled_at:%Y-%m-%d}"
+        return f"{self.grid_id} {timezone.localtime(self.scheduled_at):%Y-%m-%d}"
 
 
 class AgendaItem(models.Model):

@@ -98,7 +98,9 @@ def patrol_start(*, actor: Any, start_key: str = "", now: datetime | None = None
 def _own_patrol_for_update(actor: Any, patrol_id: int) -> Patrol:
     """The actor's own patrol, locked: nobody else adds points to it or ends it (others' answer: not found)."""
     try:
-        return Patrol.objects.select_for_update().select_related("grid").get(pk=patrol_id, worker_id=actor.pk)
+        return (
+            Patrol.objects.select_for_update(of=("self",)).select_related("grid").get(pk=patrol_id, worker_id=actor.pk)
+        )
     except Patrol.DoesNotExist as error:
         raise NotFound(_("没有找到这次巡查，或它不是您的巡查。")) from error
 
@@ -387,7 +389,7 @@ def patrols_recompute_for_leave(*, leave: Leave) -> int:
     zone = timezone.get_current_timezone()
     start = datetime.combine(leave.starts_on, datetime.min.time(), zone)
     end = datetime.combine(leave.ends_on + timedelta(days=1), datetime.min.time(), zone)
-    affected = Patrol.objects.select_for_update().filter(
+    affected = Patrol.objects.select_for_update(of=("self",)).filter(
         grid_id=leave.grid.partner_id, started_at__lt=end, last_point_at__gte=start
     )
     count = 0
