@@ -250,3 +250,18 @@ def test_the_same_batch_sent_twice_at_the_same_moment_is_stored_once(gw):
     patrol.refresh_from_db()
     assert TrackBatch.objects.filter(patrol=patrol).count() == 2
     assert patrol.point_count == 2 * 361 and patrol.seconds_in_grid == 40 * 60
+
+
+def test_a_start_pressed_offline_keeps_its_time_but_never_overlaps_the_last_patrol(gw):
+    worker = gw.tree.worker_a1
+    # when the start pressed at 09:00 reaches the server at 09:20 with the points of those minutes
+    patrol, _created = services.patrol_start(actor=worker, started_at=at(MONDAY, 9), now=at(MONDAY, 9, 20))
+    upload(worker, patrol, crossing()[:120], now=at(MONDAY, 9, 20))
+    patrol.refresh_from_db()
+    assert patrol.started_at == at(MONDAY, 9) and patrol.point_count == 120
+    services.patrol_stop(actor=worker, patrol_id=patrol.pk, now=at(MONDAY, 9, 30))
+    # a start claimed before that patrol's end would count the same minutes twice: refused
+    with pytest.raises(ValidationError, match="早于上一次巡查的结束时间"):
+        services.patrol_start(actor=worker, started_at=at(MONDAY, 9, 25), now=at(MONDAY, 9, 40))
+    with pytest.raises(ValidationError, match="16 小时以内"):
+        services.patrol_start(actor=worker, started_at=at(MONDAY, 9, 25), now=at(MONDAY + timedelta(days=1), 9))

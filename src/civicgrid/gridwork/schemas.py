@@ -4,6 +4,7 @@ appear only as households and, in the visits-due list, the care recipients' name
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 
 from civicgrid.gridwork import rules
@@ -102,6 +103,13 @@ class GridTimeOut(Schema):
 class PatrolDetail(PatrolOut):
     grid_times: list[GridTimeOut]
 
+    @staticmethod
+    def resolve_grid_times(patrol: Any) -> list[dict[str, Any]]:
+        return [
+            {"grid": region_ref(t.grid), "day": t.day, "seconds": t.seconds, "covering": t.covering}
+            for t in patrol.grid_times.select_related("grid").order_by("day", "grid__code")
+        ]
+
 
 class PatrolPage(Page):
     items: list[PatrolOut]
@@ -139,6 +147,10 @@ class BatchOut(Schema):
     accepted: int = Field(description="points added now (0 for a batch already received)")
     duplicate: bool
     patrol: PatrolOut
+
+
+class StartIn(Schema):
+    started_at: datetime | None = Field(None, description="when start was pressed, if sent late from the phone's queue")
 
 
 class StopIn(Schema):
@@ -462,7 +474,7 @@ class ProblemEventOut(Schema):
 
     @staticmethod
     def resolve_action_label(event: Any) -> str:
-        return "登记" if event.action == "record" else event.action_label
+        return str(_("登记")) if event.action == "record" else event.action_label
 
 
 class ProblemOut(Schema):
@@ -500,6 +512,14 @@ class ProblemOut(Schema):
 class ProblemDetail(ProblemOut):
     events: list[ProblemEventOut]
     actions: list[ProblemAction] = Field(description="what the caller may do now")
+
+    @staticmethod
+    def resolve_events(problem: Any) -> list[Any]:
+        return list(problem.events.select_related("actor"))
+
+    @staticmethod
+    def resolve_actions(problem: Any) -> list[str]:
+        return getattr(problem, "allowed", [])
 
 
 class ProblemPage(Page):

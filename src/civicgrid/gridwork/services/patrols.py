@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import shapely
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,9 +63,12 @@ def _local(value: datetime) -> str:
 
 
 @transaction.atomic
-def patrol_start(*, actor: Any, start_key: str = "", now: datetime | None = None) -> tuple[Patrol, bool]:
-    """Start a patrol of the actor's own grid. A retry with the same `start_key` answers with the patrol the first
-    call started (and False: nothing new). A patrol left open past the longest patrol is closed first."""
+def patrol_start(
+    *, actor: Any, start_key: str = "", started_at: datetime | None = None, now: datetime | None = None
+) -> tuple[Patrol, bool]:
+    """Start a patrol of the actor's own grid. `started_at` is when start was pressed, if the phone was offline and
+    sends it late from its queue. A retry with the same `start_key` answers with the patrol the first call started
+    (and False: nothing new). A patrol left open past the longest patrol is closed first."""
     now = now or timezone.now()
     grids = own_grids(actor)
     if not grids:
@@ -74,6 +78,13 @@ def patrol_start(*, actor: Any, start_key: str = "", now: datetime | None = None
         existing = Patrol.objects.filter(worker=actor, start_key=start_key).select_related("grid").first()
         if existing is not None:
             return existing, False
+    started = _moment(started_at) if started_at else now
+    if started > now + timedelta(seconds=rules.CLOCK_SKEW_SECONDS):
+        message = _("开始时间不能晚于现在（请检查手机时间）。")
+        raise ValidationError(message, errors={"started_at": [message]})
+    if started < now - timedelta(hours=rules.MAX_PATROL_HOURS):
+        message = _("开始时间须在 %(n)s 小时以内。") % {"n": rules.MAX_PATROL_HOURS}
+        raise ValidationError(message, errors={"started_at": [message]})
     current = Patrol.objects.select_for_update().filter(worker=actor, status=PatrolStatus.OPEN).first()
     if current is not None:
         if now - current.started_at < timedelta(hours=rules.MAX_PATROL_HOURS):
@@ -84,14 +95,18 @@ def patrol_start(*, actor: Any, start_key: str = "", now: datetime | None = None
         _close(
             actor=None, patrol=current, ended_at=current.last_point_at or current.started_at, how=PatrolEnd.AUTO_CLOSED
         )
-    patrol = Patrol(worker=actor, started_at=now, start_key=start_key)
+    overlap = Patrol.objects.filter(worker=actor, ended_at__gt=started).aggregate(end=Max("ended_at"))["end"]
+    if overlap is not None:  # two patrols of one worker never overlap, or their time would count twice
+        message = _("开始时间早于上一次巡查的结束时间（%(time)s）。") % {"time": _local(overlap)}
+        raise ValidationError(message, errors={"started_at": [message]})
+    patrol = Patrol(worker=actor, started_at=started, start_key=start_key)
     patrol.place_in(grids[0])
     try:
         with transaction.atomic():
             patrol.save()
     except IntegrityError as error:  # a second start at the same instant: the first one is the patrol
         raise Conflict(_("您已有一次巡查正在进行，请刷新后继续。")) from error
-    audit.record(actor=actor, action="patrol.start", obj=patrol, after={"grid": patrol.grid.code, "at": now})
+    audit.record(actor=actor, action="patrol.start", obj=patrol, after={"grid": patrol.grid.code, "at": started})
     return patrol, True
 
 
