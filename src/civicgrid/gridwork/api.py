@@ -59,7 +59,6 @@ from civicgrid.gridwork.schemas import (
     ProblemActionIn,
     ProblemDetail,
     ProblemIn,
-    ProblemOut,
     ProblemPage,
     ProblemQuery,
     ReportQuery,
