@@ -147,7 +147,7 @@ def today(request: HttpRequest) -> Any:
 PATROL_NOT_FOUND = "没有找到这次巡查，或它不在您的管辖范围内。"
 
 
-@router.post("/patrols", response={200: PatrolOut, 201: PatrolOut}, summary="开始巡查")
+@router.post("/patrols", response={200: PatrolOut, 201: PatrolOut}, summary="开始巡查", url_name="gridwork_patrols")
 def patrol_start(
     request: HttpRequest,
     payload: StartIn,
@@ -189,7 +189,12 @@ def patrol_detail(request: HttpRequest, patrol_id: int) -> Any:
     return _one(lambda: selectors.patrol(actor=request.user, patrol_id=patrol_id), _(PATROL_NOT_FOUND))
 
 
-@router.get("/patrols/{patrol_id}/track", response=dict[str, Any], summary="巡查轨迹（GeoJSON）")
+@router.get(
+    "/patrols/{patrol_id}/track",
+    response=dict[str, Any],
+    summary="巡查轨迹（GeoJSON）",
+    url_name="gridwork_patrol_track",
+)
 def patrol_track(request: HttpRequest, patrol_id: int) -> Any:
     """The track as a GeoJSON FeatureCollection for a map: each stretch of walking is a LineString (kind "stretch"),
     the points set aside by the rules a MultiPoint per reason (kind "discarded"), the grids counted (kind "grid")."""
@@ -474,7 +479,7 @@ PROBLEM_NOT_FOUND = "没有找到该问题，或它不在您的管辖范围内�
 
 def _problem_detail(request: HttpRequest, problem_id: int) -> Any:
     problem = _one(lambda: selectors.problem(actor=request.user, problem_id=problem_id), _(PROBLEM_NOT_FOUND))
-    problem.allowed = services.allowed_actions(request.user, problem)  # what ProblemDetail.actions shows
+    problem.allowed = services.allowed_actions(request.user, problem)  # type: ignore[attr-defined]  # for .actions
     return problem
 
 

@@ -322,6 +322,8 @@ class ProblemEvent(models.Model):
 
     @property
     def action_label(self) -> str:
+        if self.action == "record":
+            return str(_("登记"))
         return str(ProblemAction(self.action).label) if self.action in ProblemAction.values else self.action
 
 

@@ -4,7 +4,6 @@ appear only as households and, in the visits-due list, the care recipients' name
 from datetime import date, datetime
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
 
 from civicgrid.gridwork import rules
@@ -471,10 +470,6 @@ class ProblemEventOut(Schema):
     @staticmethod
     def resolve_at(event: Any) -> datetime:
         return event.created_at
-
-    @staticmethod
-    def resolve_action_label(event: Any) -> str:
-        return str(_("登记")) if event.action == "record" else event.action_label
 
 
 class ProblemOut(Schema):
