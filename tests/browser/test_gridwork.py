@@ -116,6 +116,24 @@ def test_a_grid_worker_patrols_across_the_grid_edge_offline_and_back_then_visits
     visit = HomeVisit.objects.get()
     assert visit.household_id == household and visit.risk_level == "medium"
     screenshot(page, "gridwork-visit.png")
+
+    # a problem settled on the spot, and the day's community log
+    context.set_geolocation({"longitude": 118.7052, "latitude": 32.0061, "accuracy": 8})  # back inside A1
+    page.goto(f"{live_server.url}/gridwork/problems/new/")
+    page.fill("textarea[name=description]", "3 幢楼道堆放纸箱，堵塞消防通道")
+    page.click("#locate")
+    page.wait_for_selector("#location-text:has-text('当前位置')")
+    page.check("input[name=action][value=solve_on_spot]")
+    page.fill("textarea[name=note]", "联系住户当场清理")
+    screenshot(page, "gridwork-problem-form.png")
+    page.click("#save-problem")
+    page.wait_for_selector("#problem-status:has-text('现场解决')")
+    screenshot(page, "gridwork-problem.png")
+    page.goto(f"{live_server.url}/gridwork/log/")
+    page.fill("textarea[name=content]", "上午巡查仙霞路一带，楼道杂物已清理；张老伯燃气软管需更换。")
+    page.click("#log-form button.primary")
+    page.wait_for_selector("text=民情日记已保存")
+    screenshot(page, "gridwork-log.png")
     context.close()
 
 
@@ -150,4 +168,22 @@ def test_the_community_head_reads_the_week_and_a_track(chromium, live_server):
     page.wait_for_selector("#gw-map[data-ready=true]")
     assert "4小时" in page.inner_text("#seconds-in-grid")
     screenshot(page, "gridwork-track-desktop.png")
+    # the council's agenda, guide tasks and leave
+    problem = services.problem_record(
+        actor=tree.worker_a1, description="小区停车位不足，车辆乱停", action="pass_to_leader"
+    )
+    services.problem_act(actor=tree.leader_a, problem_id=problem.pk, action="put_on_agenda", note="需居民协商")
+    page.click(".gw-tabs >> text=议事会")
+    assert "小区停车位不足" in page.inner_text("#agenda")
+    screenshot(page, "gridwork-council.png")
+    services.guide_load(actor=None)
+    page.goto(f"{live_server.url}/gridwork/guide/")
+    page.click("#guide summary >> nth=1")
+    screenshot(page, "gridwork-guide.png")
+    page.click("#task-010101 >> text=布置")
+    page.check("input[name=grids] >> nth=0")
+    page.fill("input[name=due_on]", (timezone.localdate() + timedelta(days=7)).isoformat())
+    page.click("#assign-form button.primary")
+    page.wait_for_selector("text=已布置给 1 个网格")
+    screenshot(page, "gridwork-tasks.png")
     context.close()
