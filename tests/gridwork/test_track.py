@@ -138,3 +138,21 @@ def test_an_empty_or_single_point_track_counts_nothing():
     assert empty.distance_m == 0 and track.seconds_inside(empty, A1).sum() == 0
     one = track.analyse([1.7e9], [118.705], [32.005], [5.0])
     assert one.distance_m == 0 and track.seconds_inside(one, A1).sum() == 0
+
+
+def test_a_straight_step_across_the_notch_of_a_concave_grid_counts_only_its_inside_parts():
+    # given an L-shaped grid (A1 without its north-east quarter) and one long step between two points inside it
+    # that cuts through the missing quarter: from the north-west arm to the south-east arm
+    notch = shapely.Polygon([(118.70, 32.00), (118.71, 32.00), (118.71, 32.005), (118.705, 32.005),
+                             (118.705, 32.01), (118.70, 32.01)])  # fmt: skip
+    start = at(MONDAY, 9).timestamp()
+    analysed = track.analyse(
+        [start, start + 200], [118.7025, 118.7095], [32.0095, 32.0005], [5.0, 5.0],
+        rules=track.TrackRules(max_speed_kmh=100),
+    )  # fmt: skip
+    inside = track.seconds_inside(analysed, notch).sum()
+    # then the part of the line crossing the missing quarter is not counted, while in the square A1 the whole step is
+    line = shapely.LineString([(118.7025, 32.0095), (118.7095, 32.0005)])
+    expected = 200 * shapely.intersection(line, notch).length / line.length
+    assert inside == pytest.approx(expected) and inside < 200
+    assert track.seconds_inside(analysed, A1).sum() == pytest.approx(200)

@@ -197,8 +197,9 @@ def _distance(x: NDArray[np.float64], y: NDArray[np.float64], counted: NDArray[n
 def seconds_inside(track: Track, polygon: shapely.Geometry) -> NDArray[np.float64]:
     """Rule 5: for each interval between kept points, the seconds spent inside `polygon` (lon/lat); 0 if not counted.
 
-    Only the intervals whose ends lie on different sides of the boundary (or that are long) are cut against it;
-    the rest are wholly in or out, which `intersects_xy` on the prepared polygon answers for all points at once.
+    Only the intervals whose ends lie on different sides of the boundary, or that are long (unless both ends are
+    inside a convex grid), are cut against it; the rest are wholly in or out, which `intersects_xy` on the prepared
+    polygon answers for all points at once.
     """
     kept = track.kept
     if len(kept) < 2:
@@ -208,8 +209,10 @@ def seconds_inside(track: Track, polygon: shapely.Geometry) -> NDArray[np.float6
     inside = shapely.intersects_xy(polygon, lon, lat)
     share = (inside[:-1] & inside[1:]).astype(np.float64)
     x, y = _metres(lon, lat)
-    lengths = np.hypot(np.diff(x), np.diff(y))
-    exact = track.counted & ((inside[:-1] != inside[1:]) | (lengths > EXACT_ABOVE_M))
+    long = np.hypot(np.diff(x), np.diff(y)) > EXACT_ABOVE_M
+    if _is_convex(polygon):
+        long &= ~(inside[:-1] & inside[1:])  # a straight line between two points inside a convex grid stays inside
+    exact = track.counted & ((inside[:-1] != inside[1:]) | long)
     positions = np.flatnonzero(exact)
     if len(positions):
         coords = np.stack(
@@ -225,6 +228,11 @@ def seconds_inside(track: Track, polygon: shapely.Geometry) -> NDArray[np.float6
         # a segment of zero length (the worker stood still) is wholly where its point is
         share[positions] = np.where(whole > 0, part / np.where(whole > 0, whole, 1.0), inside[positions])
     return np.where(track.counted, share * track.interval_seconds, 0.0)
+
+
+def _is_convex(polygon: shapely.Geometry) -> bool:
+    hull = shapely.area(shapely.convex_hull(polygon))
+    return bool(hull > 0 and shapely.area(polygon) >= hull * (1 - 1e-9))
 
 
 def bounds_to_days(track: Track, day_starts: NDArray[np.float64]) -> NDArray[np.intp]:

@@ -8,7 +8,7 @@ the track is analysed, and a closed patrol still takes the points of its own tim
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -333,12 +333,25 @@ def _day_starts(first: date, last: date) -> tuple[list[date], np.ndarray]:
 
 
 def _polygon(grid: Region) -> shapely.Geometry | None:
-    return shapely.geometry.shape(grid.boundary) if grid.boundary else None
+    if not grid.boundary:
+        return None
+    polygon = shapely.geometry.shape(grid.boundary)
+    shapely.prepare(polygon)
+    return polygon
 
 
-def _recompute(patrol: Patrol) -> None:
-    """Distance, time in grid per grid and day (own grid, and a grid covered for a partner on leave that day)."""
-    track = track_of(patrol)
+Counted = list[tuple[Region, set[date] | None]]
+
+
+def figures(
+    patrol: Patrol,
+    track: Track,
+    counted_for: Callable[[date, date], Counted],
+    polygons: dict[int, shapely.Geometry] | None = None,
+) -> list[PatrolGridTime]:
+    """Set the patrol's distance and counts from its track, and return (unsaved) its time per grid and day: its own
+    grid every day, and each grid `counted_for(first day, last day)` names on the days it names (a grid covered for
+    a partner on leave). `polygons` caches the grids' boundaries when many patrols are counted at once."""
     patrol.kept_count = len(track.kept)
     patrol.distance_m = round(track.distance_m, 1)
     patrol.tracked_seconds = round(track.counted_seconds)
@@ -351,8 +364,12 @@ def _recompute(patrol: Patrol) -> None:
         last = timezone.localtime(datetime.fromtimestamp(kept_times[-1], tz=UTC)).date()
         days, starts = _day_starts(first, last)
         day_of_interval = bounds_to_days(track, starts)
-        for grid, covered_days in _grids_counted(patrol, first, last):
-            polygon = _polygon(grid)
+        for grid, covered_days in counted_for(first, last):
+            polygon = polygons.get(grid.pk) if polygons is not None else None
+            if polygon is None:
+                polygon = _polygon(grid)
+                if polygons is not None:
+                    polygons[grid.pk] = polygon
             if polygon is None:
                 continue
             seconds = np.bincount(day_of_interval, weights=seconds_inside(track, polygon), minlength=len(days))
@@ -370,9 +387,15 @@ def _recompute(patrol: Patrol) -> None:
                     )
                     row.place_in(grid)
                     rows.append(row)
+    patrol.seconds_in_grid = sum(row.seconds for row in rows)
+    return rows
+
+
+def _recompute(patrol: Patrol) -> None:
+    """Distance, time in grid per grid and day (own grid, and a grid covered for a partner on leave that day)."""
+    rows = figures(patrol, track_of(patrol), lambda first, last: _grids_counted(patrol, first, last))
     PatrolGridTime.objects.filter(patrol=patrol).delete()
     PatrolGridTime.objects.bulk_create(rows)
-    patrol.seconds_in_grid = sum(row.seconds for row in rows)
 
 
 def _grids_counted(patrol: Patrol, first: date, last: date) -> list[tuple[Region, set[date] | None]]:
