@@ -308,7 +308,7 @@ class ProblemEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=16, choices=ProblemStatus.choices)
     actor = models.ForeignKey(USER, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("说明"), blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)  # when it happened (history keeps its times)
 
     jurisdiction_scope = Scope(region_path="problem__region_path")
 

@@ -26,7 +26,7 @@ from civicgrid.gridwork import rules
 from civicgrid.gridwork.choices import LeaveStatus, PatrolEnd, PatrolStatus
 from civicgrid.gridwork.models import Leave, Patrol, PatrolGridTime, TrackBatch
 from civicgrid.gridwork.permissions import own_grids
-from civicgrid.gridwork.track import Track, analyse, bounds_to_days, seconds_inside
+from civicgrid.gridwork.track import VERDICT_NAMES, Track, analyse, bounds_to_days, seconds_inside
 from civicgrid.regions.models import Region
 
 BATCH_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
@@ -171,7 +171,7 @@ def _check_batch_id(batch_id: str) -> str:
     return batch_id
 
 
-def _grid_centre(grid: Region) -> tuple[float, float] | None:
+def grid_centre(grid: Region) -> tuple[float, float] | None:
     if grid.centre_lon is not None and grid.centre_lat is not None:
         return grid.centre_lon, grid.centre_lat
     if grid.boundary:
@@ -180,7 +180,7 @@ def _grid_centre(grid: Region) -> tuple[float, float] | None:
     return None
 
 
-def _km_from(lon0: float, lat0: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+def km_from(lon0: float, lat0: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Great-circle distances in km (haversine) from one point to many."""
     p0, p1 = math.radians(lat0), np.radians(lats)
     dp, dl = p1 - p0, np.radians(lons - lon0)
@@ -218,9 +218,9 @@ def _point_problems(patrol: Patrol, points: Sequence[Point], now: datetime) -> l
             and -90 <= point.lat <= 90
         ):
             problems.append(_("第 %(n)s 个点的经纬度超出范围。") % {"n": number})
-    centre = _grid_centre(patrol.grid)
+    centre = grid_centre(patrol.grid)
     if centre is not None and not problems:
-        far = _km_from(centre[0], centre[1], np.array([p.lon for p in points]), np.array([p.lat for p in points]))
+        far = km_from(centre[0], centre[1], np.array([p.lon for p in points]), np.array([p.lat for p in points]))
         for position in np.flatnonzero(far > rules.MAX_KM_FROM_GRID)[:MAX_LISTED_PROBLEMS]:
             problems.append(
                 _("第 %(n)s 个点距离网格 %(km).0f 公里，不可能是巡查位置（经纬度是否写反？）。")
@@ -344,26 +344,37 @@ Counted = list[tuple[Region, set[date] | None]]
 
 
 def figures(
-    patrol: Patrol,
+    patrols: Sequence[Patrol],
     track: Track,
     counted_for: Callable[[date, date], Counted],
     polygons: dict[int, shapely.Geometry] | None = None,
 ) -> list[PatrolGridTime]:
-    """Set the patrol's distance and counts from its track, and return (unsaved) its time per grid and day: its own
-    grid every day, and each grid `counted_for(first day, last day)` names on the days it names (a grid covered for
-    a partner on leave). `polygons` caches the grids' boundaries when many patrols are counted at once."""
-    patrol.kept_count = len(track.kept)
-    patrol.distance_m = round(track.distance_m, 1)
-    patrol.tracked_seconds = round(track.counted_seconds)
-    patrol.verdicts = track.verdict_counts()
-    patrol.computed_at = timezone.now()
+    """Set the patrols' distance and counts from their track (segment k of the track is patrols[k], all of one
+    worker and own grid) and return (unsaved) their time per grid and day: the own grid every day, and each grid
+    `counted_for(first day, last day)` names on the days it names (a grid covered for a partner on leave).
+    `polygons` caches the grids' boundaries when many patrols are counted at once."""
+    count = len(patrols)
+    walked = track.per_segment(track.walked, count)
+    tracked = track.per_segment(np.where(track.counted, track.interval_seconds, 0.0), count)
+    kept = np.bincount(track.segments[track.kept], minlength=count)
+    verdicts = np.bincount(
+        track.segments * len(VERDICT_NAMES) + track.verdicts, minlength=count * len(VERDICT_NAMES)
+    ).reshape(count, len(VERDICT_NAMES))
+    now = timezone.now()
+    for k, patrol in enumerate(patrols):
+        patrol.kept_count = int(kept[k])
+        patrol.distance_m = round(float(walked[k]), 1)
+        patrol.tracked_seconds = round(float(tracked[k]))
+        patrol.verdicts = {name: int(verdicts[k, code]) for code, name in enumerate(VERDICT_NAMES)}
+        patrol.computed_at = now
+        patrol.seconds_in_grid = 0
     rows: list[PatrolGridTime] = []
     if len(track.kept) >= 2:
         kept_times = track.times[track.kept]
         first = timezone.localtime(datetime.fromtimestamp(kept_times[0], tz=UTC)).date()
         last = timezone.localtime(datetime.fromtimestamp(kept_times[-1], tz=UTC)).date()
         days, starts = _day_starts(first, last)
-        day_of_interval = bounds_to_days(track, starts)
+        cell = track.segments[track.kept[:-1]] * len(days) + bounds_to_days(track, starts)
         for grid, covered_days in counted_for(first, last):
             polygon = polygons.get(grid.pk) if polygons is not None else None
             if polygon is None:
@@ -372,28 +383,28 @@ def figures(
                     polygons[grid.pk] = polygon
             if polygon is None:
                 continue
-            seconds = np.bincount(day_of_interval, weights=seconds_inside(track, polygon), minlength=len(days))
-            for position, day in enumerate(days):
+            seconds = np.bincount(cell, weights=seconds_inside(track, polygon), minlength=count * len(days))
+            for k, position in zip(*np.nonzero(seconds.reshape(count, len(days)) > 0.5), strict=True):
+                day = days[position]
                 if covered_days is not None and day not in covered_days:
                     continue
-                value = round(float(seconds[position]))
-                if value > 0:
-                    row = PatrolGridTime(
-                        patrol=patrol,
-                        worker_id=patrol.worker_id,
-                        day=day,
-                        seconds=value,
-                        covering=covered_days is not None,
-                    )
-                    row.place_in(grid)
-                    rows.append(row)
-    patrol.seconds_in_grid = sum(row.seconds for row in rows)
+                patrol = patrols[k]
+                row = PatrolGridTime(
+                    patrol=patrol,
+                    worker_id=patrol.worker_id,
+                    day=day,
+                    seconds=round(float(seconds[k * len(days) + position])),
+                    covering=covered_days is not None,
+                )
+                row.place_in(grid)
+                rows.append(row)
+                patrol.seconds_in_grid += row.seconds
     return rows
 
 
 def _recompute(patrol: Patrol) -> None:
     """Distance, time in grid per grid and day (own grid, and a grid covered for a partner on leave that day)."""
-    rows = figures(patrol, track_of(patrol), lambda first, last: _grids_counted(patrol, first, last))
+    rows = figures([patrol], track_of(patrol), lambda first, last: _grids_counted(patrol, first, last))
     PatrolGridTime.objects.filter(patrol=patrol).delete()
     PatrolGridTime.objects.bulk_create(rows)
 
