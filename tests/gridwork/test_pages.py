@@ -111,6 +111,7 @@ def test_recording_a_visit_from_the_due_list(gw, home):
     assert f'href="/gridwork/households/{home.pk}/visit/"' in due
     form = text(worker.get(f"/gridwork/households/{home.pk}/visit/"))
     assert home.address in form
+    assert "张**" in form and "独居老人" in form and "张老伯" not in form  # who lives there, the name masked
     # a visit without what was found is refused, with the field named, and nothing written
     refused = worker.post(f"/gridwork/households/{home.pk}/visit/", {"kind": "care", "met": "1", "risk_level": "none"})
     assert refused.status_code == 422 and not HomeVisit.objects.exists()

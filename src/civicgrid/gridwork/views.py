@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from civicgrid.core.errors import DomainError
+from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.views import page_of, query_without_page
 from civicgrid.gridwork import rules, selectors, services
 from civicgrid.gridwork.choices import (
@@ -302,22 +302,29 @@ def visits(request: HttpRequest) -> HttpResponse:
     context["query"] = query_without_page(request)
     context["q"] = request.GET.get("q", "").strip()[:50]
     if context["q"]:
-        from civicgrid.registry import policy
-        from civicgrid.registry.models import Household
+        from civicgrid.registry import selectors as registry
 
-        found = policy.visible(user, Household.objects.select_related("grid")).filter(address__contains=context["q"])
-        context["households"] = found.order_by("address")[:20]
+        context["households"] = registry.households(actor=user, q=context["q"])[:20]
     return render(request, "gridwork/visits.html", context)
 
 
 def _household(request: HttpRequest, household_id: int) -> Any:
-    from civicgrid.registry import policy
-    from civicgrid.registry.models import Household
+    """A household of the registry the user may see (their grids, and a grid covered for a partner), else 404."""
+    from civicgrid.registry import selectors as registry
 
     try:
-        return policy.visible(request.user, Household.objects.select_related("grid")).get(pk=household_id)
-    except Household.DoesNotExist as error:
+        return registry.household(actor=request.user, household_id=household_id)
+    except NotFound as error:
         raise Http404 from error
+
+
+def _members(request: HttpRequest, household: Any) -> list[tuple[Any, list[Any]]]:
+    """The household's residents with their categories and care tags (names masked on the page)."""
+    from civicgrid.registry import selectors as registry
+
+    people = list(registry.residents(actor=request.user, household_id=household.pk))
+    tags = registry.tags_of(people)
+    return [(person, tags.get(person.pk, [])) for person in people]
 
 
 @login_required
@@ -349,7 +356,13 @@ def visit_new(request: HttpRequest, household_id: int) -> HttpResponse:
     return render(
         request,
         "gridwork/visit_new.html",
-        {"household": household, "form": form, "history": history, "key": _key()},
+        {
+            "household": household,
+            "members": _members(request, household),
+            "form": form,
+            "history": history,
+            "key": _key(),
+        },
         status=status,
     )
 

@@ -1,12 +1,15 @@
 """Template helpers of grid work: durations as people say them, which grid-work pages a user's posts open (for the
 navigation and the home page), and links to the registry's household and resident pages where that app has them."""
 
+from datetime import date
 from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicgrid.core.masking import mask_name
 from civicgrid.gridwork.choices import PointVerdict
 from civicgrid.gridwork.permissions import SUPERVISOR_ROLES
 from civicgrid.people.choices import Role
@@ -46,6 +49,21 @@ def km(metres: float | None) -> str:
 def share(part: int | float | None, whole: int | float | None) -> int:
     """`part` as a whole percentage of `whole`, at most 100 (for progress bars)."""
     return min(round(100 * (part or 0) / whole), 100) if whole else 0
+
+
+@register.filter
+def masked_name(value: str) -> str:
+    """张** : a resident's name as lists show it (the registry's pages unmask, with a reason, for those who may)."""
+    return mask_name(value or "")
+
+
+@register.filter
+def age(birth: date | None) -> int | None:
+    """Whole years from a birth date to today."""
+    if birth is None:
+        return None
+    today = timezone.localdate()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 @register.filter
