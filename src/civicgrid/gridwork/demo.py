@@ -62,6 +62,8 @@ class Grid:
     head: str
     polygon: shapely.Geometry
     pool: np.ndarray  # points inside, (n, 2) lon/lat
+    route: np.ndarray  # the worker's round: a closed walk through the pool, (m, 2) lon/lat
+    route_m: np.ndarray  # metres from the round's start to each of its corners
     households: list[int] = field(default_factory=list)
     care: list[tuple[int, int]] = field(default_factory=list)  # (household, visiting interval in days)
 
@@ -142,13 +144,17 @@ class Planner:
             if worker is None or not region.boundary or region.parent_id is None:
                 continue
             polygon = shapely.geometry.shape(region.boundary)
+            pool = self._inside(polygon)
+            route, route_m = self._round(polygon, pool)
             grids[region.pk] = Grid(
                 region=region,
                 worker=worker,
                 leader=posts.get((region.pk, Role.GRID_LEADER), ""),
                 head=posts.get((region.parent_id, Role.COMMUNITY_HEAD), ""),
                 polygon=polygon,
-                pool=self._inside(polygon),
+                pool=pool,
+                route=route,
+                route_m=route_m,
             )
         self._households(grids)
         return grids
@@ -165,6 +171,19 @@ class Planner:
             keep = shapely.contains_xy(area, xs, ys)
             found.append(np.column_stack([xs[keep], ys[keep]]))
         return np.concatenate(found)[:count]
+
+    def _round(self, polygon: shapely.Geometry, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The worker's usual round: the pool's points in turn around the grid's centre, closed back to the start."""
+        centre = polygon.centroid
+        order = np.argsort(np.arctan2(pool[:, 1] - centre.y, pool[:, 0] - centre.x))
+        corners = pool[order].copy()
+        if self.np_rng.random() < 0.3:  # some rounds pass the shop across the road, outside the grid
+            out = int(self.np_rng.integers(len(corners)))
+            corners[out] += (corners[out] - [centre.x, centre.y]) * 1.6
+        corners = np.vstack([corners, corners[:1]])
+        lat_scale = M_PER_DEGREE * math.cos(math.radians(centre.y))
+        steps = np.hypot(np.diff(corners[:, 0]) * lat_scale, np.diff(corners[:, 1]) * M_PER_DEGREE)
+        return corners, np.concatenate([[0.0], np.cumsum(steps)])
 
     def _households(self, grids: dict[int, Grid]) -> None:
         """The registry's active households per grid, and which hold a care recipient due for visits how often."""
@@ -258,47 +277,35 @@ class Planner:
             self.plan_.patrols.append(PatrolRecord(worker=grid.worker, started_at=start, ended_at=end, points=points))
         if not tracks:
             return
-        if self.rng.random() < 0.75:
+        if self.rng.random() < 0.55:
             self._log(grid, day)
         if self.rng.random() < 0.3:
             self._problem(grid, day, tracks[0])
 
     def _track(self, grid: Grid, start: datetime, end: datetime, covering: Grid | None) -> np.ndarray:
-        """A walk between points of the grid (a while in the covered grid at the end) at 0.9-1.3 m/s with a stop
-        of 1-7 minutes at each, sampled every `spacing` seconds, with GPS noise, a few poor fixes and the odd jump.
-        Rows of [time, lon, lat, accuracy]."""
+        """The worker's round walked from a random corner at 0.6-0.9 m/s on average (stops included), the last
+        1.6 hours on the covered grid's round when covering; sampled every `spacing` seconds with GPS noise, a few
+        poor fixes and the odd jump. Rows of [time, lon, lat, accuracy]."""
         t0, t1 = start.timestamp(), end.timestamp()
-        legs = [(grid.pool, t1 - (1.6 * 3600 if covering else 0))]
-        if covering is not None:
-            legs.append((covering.pool, t1))
-        here = grid.pool[self.np_rng.integers(len(grid.pool))]
-        lat_scale = M_PER_DEGREE * math.cos(math.radians(here[1]))
-        vt, vx, vy = [np.array([t0])], [here[:1]], [here[1:]]
-        clock = t0
-        for pool, until in legs:
-            while clock < until:
-                need = int((until - clock) / 500) + 4
-                points = pool[self.np_rng.integers(len(pool), size=need)]
-                out = self.np_rng.random(need) < 0.04  # a short way out of the grid and back
-                points[out] += self.np_rng.normal(0, 0.004, (int(out.sum()), 2))
-                before = np.vstack([[vx[-1][-1], vy[-1][-1]], points[:-1]])
-                metres = np.hypot(
-                    (points[:, 0] - before[:, 0]) * lat_scale, (points[:, 1] - before[:, 1]) * M_PER_DEGREE
-                )
-                walk = metres / self.np_rng.uniform(0.9, 1.3, need)
-                stop = self.np_rng.uniform(60, 420, need)
-                leave = clock + np.cumsum(walk + stop)
-                arrive = leave - stop
-                reached = min(int(np.searchsorted(leave, until)) + 1, need)
-                vt.append(np.column_stack([arrive[:reached], leave[:reached]]).ravel())
-                vx.append(np.repeat(points[:reached, 0], 2))
-                vy.append(np.repeat(points[:reached, 1], 2))
-                clock = float(leave[reached - 1])
         base = np.arange(t0, t1, self.spacing)
         times = np.clip(base + self.np_rng.uniform(-8, 8, len(base)), t0, t1)
         n = len(times)
-        lon = np.interp(times, np.concatenate(vt), np.concatenate(vx)) + self.np_rng.normal(0, 3.0, n) / lat_scale
-        lat = np.interp(times, np.concatenate(vt), np.concatenate(vy)) + self.np_rng.normal(0, 3.0, n) / M_PER_DEGREE
+        switch = t1 - 1.6 * 3600 if covering is not None else t1
+        lon = np.empty(n)
+        lat = np.empty(n)
+        for round_, mask, since in (
+            (grid, times <= switch, t0),
+            (covering, times > switch, switch),
+        ):
+            if round_ is None or not mask.any():
+                continue
+            length = float(round_.route_m[-1])
+            walked = (self.np_rng.uniform(0, length) + self.np_rng.uniform(0.6, 0.9) * (times[mask] - since)) % length
+            lon[mask] = np.interp(walked, round_.route_m, round_.route[:, 0])
+            lat[mask] = np.interp(walked, round_.route_m, round_.route[:, 1])
+        lat_scale = M_PER_DEGREE * math.cos(math.radians(float(lat[0]) if n else 32.0))
+        lon += self.np_rng.normal(0, 3.0, n) / lat_scale
+        lat += self.np_rng.normal(0, 3.0, n) / M_PER_DEGREE
         accuracy = np.clip(self.np_rng.lognormal(math.log(9), 0.45, n), 3, 45)
         poor = self.np_rng.random(n) < 0.02
         accuracy[poor] = self.np_rng.uniform(60, 180, int(poor.sum()))

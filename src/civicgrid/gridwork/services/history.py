@@ -496,6 +496,13 @@ def _new_ids(model: type[Model], count: int) -> list[int]:
         return list(range(top + 1, top + 1 + count))
 
 
+def _db_moment(value: datetime | None) -> Any:
+    """A time as the database takes it: PostgreSQL the aware value, SQLite the UTC text Django writes."""
+    if value is None or connection.vendor == "postgresql":
+        return value
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
 def _column(field: Any, now: datetime) -> Any:
     """How to read one column's database value from an instance."""
     kind = field.get_internal_type()
@@ -514,41 +521,37 @@ def _column(field: Any, now: datetime) -> Any:
         return lambda obj: getattr(obj, name)
     if kind == "DateTimeField":
         automatic = field.auto_now or field.auto_now_add
-
-        def moment(obj: Any) -> Any:
-            value = getattr(obj, name) or (now if automatic else None)
-            return (
-                value
-                if value is None or connection.vendor == "postgresql"
-                else connection.ops.adapt_datetimefield_value(value)
-            )
-
-        return moment
+        return lambda obj: _db_moment(getattr(obj, name) or (now if automatic else None))
     return lambda obj: field.get_db_prep_save(getattr(obj, name), connection)
 
 
 def _insert(model: type[Model], objects: Sequence[Model]) -> None:
-    """Unsaved instances straight into their table: ids reserved first (so rows written after can point at them),
-    then COPY on PostgreSQL, one executemany elsewhere. Django's bulk insert compiles every value of every row
-    through its field, which costs more than all the rest of a month of a district's grid work."""
+    """Unsaved instances straight into their table, with ids reserved first unless they have theirs (so that
+    rows written after can point at them). Django's bulk insert compiles every value of every row through its
+    field, which costs more than all the rest of a month of a district's grid work."""
     if not objects:
         return
-    for obj, pk in zip(objects, _new_ids(model, len(objects)), strict=True):
+    missing = [obj for obj in objects if obj.pk is None]
+    for obj, pk in zip(missing, _new_ids(model, len(missing)), strict=True):
         obj.pk = pk
     now = timezone.now()
     fields = list(model._meta.concrete_fields)
     readers = [_column(field, now) for field in fields]
+    _write_rows(model, [str(field.column) for field in fields], ([read(obj) for read in readers] for obj in objects))
+
+
+def _write_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of database values into the model's table: COPY on PostgreSQL, one executemany elsewhere."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = ", ".join(quote(str(field.column)) for field in fields)
-    rows = ([read(obj) for read in readers] for obj in objects)
+    names = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(fields))
+            marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
 
 
@@ -605,9 +608,11 @@ def _write_patrols(records: Sequence[PatrolRecord], people: _People) -> int:
     for position, record in enumerate(records):
         by_worker.setdefault(record.worker, []).append((_aware(record.started_at), position))
     patrols: list[Patrol | None] = [None] * len(records)
-    batches: list[TrackBatch] = []
+    ids = iter(_new_ids(Patrol, len(records)))
+    batches: list[list[Any]] = []  # rows of BATCH_COLUMNS
     times: list[PatrolGridTime] = []
     total = 0
+    now = _db_moment(timezone.now())
     for username, starts in by_worker.items():
         grid = people.grid[username]
         mine: list[Patrol] = []
@@ -615,6 +620,7 @@ def _write_patrols(records: Sequence[PatrolRecord], people: _People) -> int:
         for segment, (_start, position) in enumerate(sorted(starts)):
             record = records[position]
             patrol = Patrol(
+                pk=next(ids),
                 worker=people.users[username],
                 status=PatrolStatus.CLOSED,
                 started_at=_aware(record.started_at),
@@ -633,16 +639,21 @@ def _write_patrols(records: Sequence[PatrolRecord], people: _People) -> int:
                 patrol.point_count = len(rows)
                 patrol.last_point_at = datetime.fromtimestamp(rows[-1][0] / 1000, tz=UTC)
                 total += len(rows)
+                first = datetime.fromtimestamp(rows[0][0] / 1000, tz=UTC)
+                # history is never sent again: the digest only has to name the points
+                digest = hashlib.sha256(array.tobytes()).hexdigest()
+                points = TrackBatch._meta.get_field("points").get_db_prep_save(rows, connection)
                 batches.append(
-                    TrackBatch(
-                        patrol=patrol,
-                        batch_id="history",
-                        digest=hashlib.sha256(array.tobytes()).hexdigest(),  # history is never sent again
-                        points=rows,
-                        count=len(rows),
-                        first_at=datetime.fromtimestamp(rows[0][0] / 1000, tz=UTC),
-                        last_at=patrol.last_point_at,
-                    )
+                    [
+                        patrol.pk,
+                        "history",
+                        digest,
+                        points,
+                        len(rows),
+                        _db_moment(first),
+                        _db_moment(patrol.last_point_at),
+                        now,
+                    ]
                 )
         every = np.concatenate(arrays)
         track = analyse(
@@ -664,9 +675,12 @@ def _write_patrols(records: Sequence[PatrolRecord], people: _People) -> int:
 
         times.extend(figures(mine, track, counted, polygons))
     _insert(Patrol, [p for p in patrols if p is not None])
-    _insert(TrackBatch, batches)  # the batches and times take the patrols' new ids
-    _insert(PatrolGridTime, times)
+    _write_rows(TrackBatch, BATCH_COLUMNS, batches)
+    _insert(PatrolGridTime, times)  # they take their patrols' ids
     return total
+
+
+BATCH_COLUMNS = ("patrol_id", "batch_id", "digest", "points", "count", "first_at", "last_at", "received_at")
 
 
 def _write_visits(records: Sequence[VisitRecord], people: _People, households: dict[int, tuple[int, Region]]) -> None:
