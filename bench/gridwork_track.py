@@ -96,8 +96,9 @@ def main() -> None:
         best, median = timed(compute)
         stored_best, stored_median = timed(from_storage)
         print(
-            f"grid {feature['properties']['code']}: {inside / 3600:.2f} h in grid of {track.counted_seconds / 3600:.2f} h "
-            f"tracked, {track.distance_m / 1000:.1f} km, verdicts {track.verdict_counts()} | "
+            f"grid {feature['properties']['code']}: {inside / 3600:.2f} h in grid of "
+            f"{track.counted_seconds / 3600:.2f} h tracked, {track.distance_m / 1000:.1f} km, "
+            f"verdicts {track.verdict_counts()} | "
             f"analyse + time in grid {best:.1f} / {median:.1f} ms | with reading the stored batches "
             f"{stored_best:.1f} / {stored_median:.1f} ms"
         )

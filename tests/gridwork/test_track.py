@@ -1,5 +1,6 @@
 """From a track to time in grid and distance (gridwork/track.py): the rules on synthetic tracks with known answers."""
 
+import math
 from datetime import timedelta
 
 import numpy as np
@@ -156,3 +157,49 @@ def test_a_straight_step_across_the_notch_of_a_concave_grid_counts_only_its_insi
     expected = 200 * shapely.intersection(line, notch).length / line.length
     assert inside == pytest.approx(expected) and inside < 200
     assert track.seconds_inside(analysed, A1).sum() == pytest.approx(200)
+
+
+def reference_walk(times, xs, ys, segments, rules=track.DEFAULT_RULES):
+    """Rule 3 point by point, as simply as it can be said: what the fast walk must give on any track."""
+    kept, counted, verdicts = [], [], {}
+    too_fast, anchor = 0, None
+    for i in range(len(times)):
+        if anchor is not None and segments[i] != segments[anchor]:
+            counted.append(False)
+        elif anchor is not None:
+            span = times[i] - times[anchor]
+            if math.hypot(xs[i] - xs[anchor], ys[i] - ys[anchor]) > rules.max_speed_kmh / 3.6 * span:
+                too_fast += 1
+                if too_fast < rules.reanchor_after:
+                    verdicts[i] = "too_fast"
+                    continue
+                counted.append(False)
+            else:
+                counted.append(span <= rules.max_gap_seconds)
+        too_fast = 0
+        kept.append(i)
+        anchor = i
+    return kept, counted, len(verdicts)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_fast_speed_walk_keeps_exactly_what_the_point_by_point_rule_keeps(seed):
+    # given tracks of walking with bursts of jumps (single, runs of 3 to 7, a bad first fix) over three segments
+    rng = np.random.default_rng(seed)
+    n = 1500
+    times = np.cumsum(rng.uniform(1, 30, n)) + 1.78e9
+    xs = np.cumsum(rng.normal(0, 8, n))
+    ys = np.cumsum(rng.normal(0, 8, n))
+    for start in rng.choice(n - 10, 25, replace=False):
+        run = rng.integers(1, 8)
+        xs[start : start + run] += rng.choice([-1, 1]) * rng.uniform(500, 3000)
+    segments = np.repeat([0, 1, 2], [500, 600, 400])
+    lats = 32.0 + ys / 111_195.0
+    lons = 118.7 + xs / (111_195.0 * math.cos(math.radians(32.0)))
+    analysed = track.analyse(times, lons, lats, np.full(n, 5.0), segments=segments)
+    # then kept points, counted intervals and jumps are those of the simple rule (on the same plane coordinates)
+    x, y = track._metres(analysed.lons, analysed.lats)
+    kept, counted, jumps = reference_walk(analysed.times.tolist(), x.tolist(), y.tolist(), analysed.segments.tolist())
+    assert analysed.kept.tolist() == kept
+    assert analysed.counted.tolist() == counted
+    assert analysed.verdict_counts()["too_fast"] == jumps > 0

@@ -140,12 +140,13 @@ def analyse(
     steps = np.hypot(np.diff(cx), np.diff(cy))
     spans = np.diff(ct)
     same = cs[1:] == cs[:-1]
-    if not np.any(same & (steps > max_speed * spans)):
+    fine = same & (spans <= rules.max_gap_seconds)  # what a pair of consecutive kept candidates counts as
+    bad = np.flatnonzero(same & (steps > max_speed * spans))  # pairs j -> j+1 too fast for one another
+    if not len(bad):
         # the usual case: no jump anywhere, every candidate is kept
-        kept = candidates
-        counted = same & (spans <= rules.max_gap_seconds)
+        kept, counted = candidates, fine
     else:
-        kept, counted = _walk_speed(candidates, x, y, t, seg, verdicts, max_speed, rules)
+        kept, counted = _walk_speed(candidates, x, y, t, seg, verdicts, max_speed, rules, bad, fine)
 
     return Track(
         times=t,
@@ -169,32 +170,53 @@ def _walk_speed(
     verdicts: NDArray[np.int8],
     max_speed: float,
     rules: TrackRules,
+    bad: NDArray[np.intp],
+    fine: NDArray[np.bool_],
 ) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
     """Rule 3, point by point from the last kept one; marks the jumps TOO_FAST in `verdicts`. A new segment
-    starts afresh from its first point."""
+    starts afresh from its first point. Stretches where each candidate is reachable from the one before (no pair in
+    `bad`) are kept whole: from a kept point, its successors up to the next bad pair are kept as the point-by-point
+    walk would keep them, so the walk only steps point by point around the jumps."""
     xs, ys, ts, ss = x.tolist(), y.tolist(), t.tolist(), seg.tolist()
-    kept: list[int] = []
+    positions = candidates.tolist()
+    fine_pairs = fine.tolist()
+    bad_pairs = bad.tolist()
+    count = len(positions)
+    kept: list[int] = [0]  # indexes into `candidates`
     counted: list[bool] = []
     too_fast = 0
-    ax = ay = at = 0.0
-    segment = -1
-    for i in candidates.tolist():
-        if kept and ss[i] != segment:
+    anchor = 0
+    following = 0  # index into bad_pairs of the first bad pair at or after the anchor
+    p = 1
+    while p < count:
+        if too_fast == 0 and anchor == p - 1:
+            while following < len(bad_pairs) and bad_pairs[following] < anchor:
+                following += 1
+            stop = bad_pairs[following] if following < len(bad_pairs) else count - 1
+            if stop >= p:  # candidates p..stop each follow their predecessor at a possible speed
+                kept.extend(range(p, stop + 1))
+                counted.extend(fine_pairs[p - 1 : stop])
+                anchor, p = stop, stop + 1
+                continue
+        i, a = positions[p], positions[anchor]
+        if ss[i] != ss[a]:
             counted.append(False)  # the next track: nothing runs across
-        elif kept:
-            span = ts[i] - at
-            if math.hypot(xs[i] - ax, ys[i] - ay) > max_speed * span:
+        else:
+            span = ts[i] - ts[a]
+            if math.hypot(xs[i] - xs[a], ys[i] - ys[a]) > max_speed * span:
                 too_fast += 1
                 if too_fast < rules.reanchor_after:
                     verdicts[i] = TOO_FAST
+                    p += 1
                     continue
                 counted.append(False)  # start again here; the jump itself does not count
             else:
                 counted.append(span <= rules.max_gap_seconds)
         too_fast = 0
-        kept.append(i)
-        ax, ay, at, segment = xs[i], ys[i], ts[i], ss[i]
-    return np.asarray(kept, dtype=np.intp), np.asarray(counted, dtype=bool)
+        kept.append(p)
+        anchor = p
+        p += 1
+    return candidates[np.asarray(kept, dtype=np.intp)], np.asarray(counted, dtype=bool)
 
 
 def _walked(
