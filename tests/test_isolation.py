@@ -210,6 +210,52 @@ def _registry_of_street_a(tree) -> dict[str, str]:
     }
 
 
+def _grid_work_of_street_a(tree, household_id: str) -> dict[str, str]:
+    """Grid A1's patrol with its track, a visit to a household, a problem on the council's agenda, a guide task and
+    a leave of street A (by their URL parameter names)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicgrid.gridwork import services as gridwork
+    from civicgrid.people.choices import Role
+    from tests.factories import staff
+
+    start = timezone.now() - timedelta(minutes=20)
+    patrol, _created = gridwork.patrol_start(actor=tree.worker_a1, now=start)
+    points = [
+        gridwork.Point(at=start + timedelta(seconds=30 * i), lon=118.702 + 0.0002 * i, lat=32.005, accuracy=5)
+        for i in range(30)
+    ]
+    gridwork.patrol_points_add(actor=tree.worker_a1, patrol_id=patrol.pk, batch_id="b1", points=points)
+    gridwork.log_write(actor=tree.worker_a1, day=timezone.localdate(), content="仙霞路巡查平稳")
+    visit = gridwork.visit_record(actor=tree.worker_a1, household_id=int(household_id), findings="仙霞路住户正常")
+    problem = gridwork.problem_record(actor=tree.worker_a1, description="仙霞路停车难", action="pass_to_leader")
+    gridwork.problem_act(actor=tree.leader_a, problem_id=problem.pk, action="put_on_agenda", note="仙霞路议")
+    meeting = gridwork.meeting_plan(
+        actor=tree.leader_a,
+        grid_code=tree.grid_a1.code,
+        scheduled_at=timezone.now() + timedelta(days=1),
+        place="仙霞路",
+    )
+    gridwork.guide_load(actor=None)
+    head = staff(Role.COMMUNITY_HEAD, tree.community_a, username="head_of_a", full_name="仙霞路书记")
+    (task,) = gridwork.assignment_create(
+        actor=head, task_code="060201", grid_codes=[tree.grid_a1.code], due_on=timezone.localdate() + timedelta(days=3)
+    )
+    leave = gridwork.leave_request(
+        actor=tree.worker_a2, starts_on=timezone.localdate(), ends_on=timezone.localdate(), kind="sick", reason="仙霞路"
+    )
+    return {
+        "patrol_id": str(patrol.pk),
+        "visit_id": str(visit.pk),
+        "problem_id": str(problem.pk),
+        "meeting_id": str(meeting.pk),
+        "assignment_id": str(task.pk),
+        "leave_id": str(leave.pk),
+    }
+
+
 def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     post_a = Post.objects.get(user=tree.worker_a1)
     order_a = services.report(
@@ -219,7 +265,8 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     values = {
         **evaluation,  # first: "campaign_id" and "reverse_item_id" must not be filled as a post's "id"
         **_service_centre_of_street_a(tree),  # first: "application_number" must not be filled as a work order's
-        **_registry_of_street_a(tree),  # before "id": "household_id" must get a household
+        **(registry := _registry_of_street_a(tree)),  # before "id": "household_id" must get a household
+        **_grid_work_of_street_a(tree, registry["household_id"]),  # before "id": "patrol_id" is a patrol's
         "number": order_a.number,
         "code": tree.grid_a1.code,
         "username": "worker_a1",
@@ -274,6 +321,9 @@ def test_a_street_b_officer_learns_nothing_of_street_a_from_any_url(tree):
     assert any(url.startswith(f"/registry/regions/{tree.grid_a1.code}/") for url in checked), checked
     assert any(url.startswith(f"/api/v1/registry/residents/{values['resident_id']}") for url in checked), checked
     assert any(url.startswith(f"/registry/imports/{values['batch_id']}/") for url in checked), checked
+    assert any(url.startswith(f"/gridwork/patrols/{values['patrol_id']}/") for url in checked), checked
+    assert any(url.startswith(f"/api/v1/gridwork/patrols/{values['patrol_id']}/track") for url in checked), checked
+    assert any(url.startswith(f"/gridwork/council/{values['meeting_id']}/") for url in checked), checked
 
 
 def test_the_same_urls_do_show_street_a_to_its_own_officer(tree):

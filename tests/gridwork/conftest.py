@@ -1,5 +1,5 @@
-"""Grid work on the `tree` of tests/conftest.py: community heads, a grid leader in street B, the guide loaded, and
-helpers that walk a synthetic track through the square grids.
+"""Grid work on the `tree` of tests/conftest.py: community heads and a grid leader in street B (`gw`; `guide` loads
+the grid work guide as well), and helpers that walk a synthetic track through the square grids.
 
 Geometry of the tree: grid A1 is the square 118.70–118.71 E × 32.00–32.01 N, A2 the square east of it (118.71–
 118.72), B1 and B2 further east. A1 and A2 are each other's A/B partners. At 32°N, 0.00001° of longitude is 0.944 m.
@@ -114,13 +114,19 @@ class Gridwork:
 def gw(tree) -> Gridwork:
     core_services.calendar_load_years(actor=None, years=[2026])
     working_calendar.invalidate()
-    services.guide_load(actor=None)
     return Gridwork(
         tree=tree,
         head_a=staff(Role.COMMUNITY_HEAD, tree.community_a, username="head_a", full_name="仙霞路书记"),
         head_b=staff(Role.COMMUNITY_HEAD, tree.community_b, username="head_b", full_name="湖北路书记"),
         leader_b=staff(Role.GRID_LEADER, tree.grid_b1, username="leader_b", full_name="湖北路网格长"),
     )
+
+
+@pytest.fixture
+def guide(gw) -> Gridwork:
+    """`gw` with the grid work guide loaded from its data file."""
+    services.guide_load(actor=None)
+    return gw
 
 
 @pytest.fixture(autouse=True)

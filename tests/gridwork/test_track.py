@@ -1,5 +1,6 @@
 """From a track to time in grid and distance (gridwork/track.py): the rules on synthetic tracks with known answers."""
 
+import math
 from datetime import timedelta
 
 import numpy as np
@@ -138,3 +139,67 @@ def test_an_empty_or_single_point_track_counts_nothing():
     assert empty.distance_m == 0 and track.seconds_inside(empty, A1).sum() == 0
     one = track.analyse([1.7e9], [118.705], [32.005], [5.0])
     assert one.distance_m == 0 and track.seconds_inside(one, A1).sum() == 0
+
+
+def test_a_straight_step_across_the_notch_of_a_concave_grid_counts_only_its_inside_parts():
+    # given an L-shaped grid (A1 without its north-east quarter) and one long step between two points inside it
+    # that cuts through the missing quarter: from the north-west arm to the south-east arm
+    notch = shapely.Polygon([(118.70, 32.00), (118.71, 32.00), (118.71, 32.005), (118.705, 32.005),
+                             (118.705, 32.01), (118.70, 32.01)])  # fmt: skip
+    start = at(MONDAY, 9).timestamp()
+    analysed = track.analyse(
+        [start, start + 200], [118.7025, 118.7095], [32.0095, 32.0005], [5.0, 5.0],
+        rules=track.TrackRules(max_speed_kmh=100),
+    )  # fmt: skip
+    inside = track.seconds_inside(analysed, notch).sum()
+    # then the part of the line crossing the missing quarter is not counted, while in the square A1 the whole step is
+    line = shapely.LineString([(118.7025, 32.0095), (118.7095, 32.0005)])
+    expected = 200 * shapely.intersection(line, notch).length / line.length
+    assert inside == pytest.approx(expected) and inside < 200
+    assert track.seconds_inside(analysed, A1).sum() == pytest.approx(200)
+
+
+def reference_walk(times, xs, ys, segments, rules=track.DEFAULT_RULES):
+    """Rule 3 point by point, as simply as it can be said: what the fast walk must give on any track."""
+    kept, counted, verdicts = [], [], {}
+    too_fast, anchor = 0, None
+    for i in range(len(times)):
+        if anchor is not None and segments[i] != segments[anchor]:
+            counted.append(False)
+        elif anchor is not None:
+            span = times[i] - times[anchor]
+            if math.hypot(xs[i] - xs[anchor], ys[i] - ys[anchor]) > rules.max_speed_kmh / 3.6 * span:
+                too_fast += 1
+                if too_fast < rules.reanchor_after:
+                    verdicts[i] = "too_fast"
+                    continue
+                counted.append(False)
+            else:
+                counted.append(span <= rules.max_gap_seconds)
+        too_fast = 0
+        kept.append(i)
+        anchor = i
+    return kept, counted, len(verdicts)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_fast_speed_walk_keeps_exactly_what_the_point_by_point_rule_keeps(seed):
+    # given tracks of walking with bursts of jumps (single, runs of 3 to 7, a bad first fix) over three segments
+    rng = np.random.default_rng(seed)
+    n = 1500
+    times = np.cumsum(rng.uniform(1, 30, n)) + 1.78e9
+    xs = np.cumsum(rng.normal(0, 8, n))
+    ys = np.cumsum(rng.normal(0, 8, n))
+    for start in rng.choice(n - 10, 25, replace=False):
+        run = rng.integers(1, 8)
+        xs[start : start + run] += rng.choice([-1, 1]) * rng.uniform(500, 3000)
+    segments = np.repeat([0, 1, 2], [500, 600, 400])
+    lats = 32.0 + ys / 111_195.0
+    lons = 118.7 + xs / (111_195.0 * math.cos(math.radians(32.0)))
+    analysed = track.analyse(times, lons, lats, np.full(n, 5.0), segments=segments)
+    # then kept points, counted intervals and jumps are those of the simple rule (on the same plane coordinates)
+    x, y = track._metres(analysed.lons, analysed.lats)
+    kept, counted, jumps = reference_walk(analysed.times.tolist(), x.tolist(), y.tolist(), analysed.segments.tolist())
+    assert analysed.kept.tolist() == kept
+    assert analysed.counted.tolist() == counted
+    assert analysed.verdict_counts()["too_fast"] == jumps > 0

@@ -59,10 +59,10 @@ from civicgrid.gridwork.schemas import (
     ProblemActionIn,
     ProblemDetail,
     ProblemIn,
-    ProblemOut,
     ProblemPage,
     ProblemQuery,
     ReportQuery,
+    StartIn,
     StopIn,
     TodayOut,
     VisitIn,
@@ -147,14 +147,18 @@ def today(request: HttpRequest) -> Any:
 PATROL_NOT_FOUND = "没有找到这次巡查，或它不在您的管辖范围内。"
 
 
-@router.post("/patrols", response={200: PatrolOut, 201: PatrolOut}, summary="开始巡查")
+@router.post("/patrols", response={200: PatrolOut, 201: PatrolOut}, summary="开始巡查", url_name="gridwork_patrols")
 def patrol_start(
     request: HttpRequest,
+    payload: StartIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=64),
 ) -> Any:
     """Start a patrol of the caller's own grid. One open patrol per worker (a second start: 409 naming the open one
-    in `errors.open_patrol`). A retry with the same `Idempotency-Key` answers 200 with the patrol already started."""
-    patrol, created = services.patrol_start(actor=request.user, start_key=idempotency_key or "")
+    in `errors.open_patrol`). A retry with the same `Idempotency-Key` answers 200 with the patrol already started.
+    `started_at` is for a start pressed while the phone was offline (within 16 hours)."""
+    patrol, created = services.patrol_start(
+        actor=request.user, start_key=idempotency_key or "", started_at=payload.started_at
+    )
     return Status(201 if created else 200, patrol)
 
 
@@ -182,16 +186,15 @@ def patrol_current(request: HttpRequest) -> Any:
 
 @router.get("/patrols/{patrol_id}", response=PatrolDetail, summary="巡查详情")
 def patrol_detail(request: HttpRequest, patrol_id: int) -> Any:
-    patrol = _one(lambda: selectors.patrol(actor=request.user, patrol_id=patrol_id), _(PATROL_NOT_FOUND))
-    data = PatrolOut.from_orm(patrol).dict()
-    data["grid_times"] = [
-        {"grid": region_ref(t.grid), "day": t.day, "seconds": t.seconds, "covering": t.covering}
-        for t in patrol.grid_times.select_related("grid").order_by("day", "grid__code")
-    ]
-    return data
+    return _one(lambda: selectors.patrol(actor=request.user, patrol_id=patrol_id), _(PATROL_NOT_FOUND))
 
 
-@router.get("/patrols/{patrol_id}/track", response=dict[str, Any], summary="巡查轨迹（GeoJSON）")
+@router.get(
+    "/patrols/{patrol_id}/track",
+    response=dict[str, Any],
+    summary="巡查轨迹（GeoJSON）",
+    url_name="gridwork_patrol_track",
+)
 def patrol_track(request: HttpRequest, patrol_id: int) -> Any:
     """The track as a GeoJSON FeatureCollection for a map: each stretch of walking is a LineString (kind "stretch"),
     the points set aside by the rules a MultiPoint per reason (kind "discarded"), the grids counted (kind "grid")."""
@@ -474,12 +477,10 @@ def log_write(request: HttpRequest, day: date, payload: LogIn) -> Any:
 PROBLEM_NOT_FOUND = "没有找到该问题，或它不在您的管辖范围内。"
 
 
-def _problem_detail(request: HttpRequest, problem_id: int) -> dict[str, Any]:
+def _problem_detail(request: HttpRequest, problem_id: int) -> Any:
     problem = _one(lambda: selectors.problem(actor=request.user, problem_id=problem_id), _(PROBLEM_NOT_FOUND))
-    data = ProblemOut.from_orm(problem).dict()
-    data["events"] = list(problem.events.select_related("actor"))
-    data["actions"] = services.allowed_actions(request.user, problem)
-    return data
+    problem.allowed = services.allowed_actions(request.user, problem)  # type: ignore[attr-defined]  # for .actions
+    return problem
 
 
 @router.get("/problems", response=ProblemPage, summary="发现问题")

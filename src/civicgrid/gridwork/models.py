@@ -7,6 +7,7 @@ prefix match on the row itself, without joins, as work orders do.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.jurisdiction import Scope
@@ -97,7 +98,7 @@ class Patrol(InGrid):
         ]
 
     def __str__(self) -> str:
-        return f"{self.worker} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.worker} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
 class TrackBatch(models.Model):
@@ -226,7 +227,7 @@ class HomeVisit(InGrid):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_id} {self.visited_at:%Y-%m-%d}"
+        return f"{self.household_id} {timezone.localtime(self.visited_at):%Y-%m-%d}"
 
 
 # ---------------------------------------------------------------- community log
@@ -307,7 +308,7 @@ class ProblemEvent(models.Model):
     to_status = models.CharField(_("新状态"), max_length=16, choices=ProblemStatus.choices)
     actor = models.ForeignKey(USER, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(_("说明"), blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)  # when it happened (history keeps its times)
 
     jurisdiction_scope = Scope(region_path="problem__region_path")
 
@@ -321,6 +322,8 @@ class ProblemEvent(models.Model):
 
     @property
     def action_label(self) -> str:
+        if self.action == "record":
+            return str(_("登记"))
         return str(ProblemAction(self.action).label) if self.action in ProblemAction.values else self.action
 
 
@@ -343,7 +346,7 @@ class CouncilMeeting(InGrid):
         ordering = ["-scheduled_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.grid_id} {self.scheduled_at:%Y-%m-%d}"
+        return f"{self.grid_id} {timezone.localtime(self.scheduled_at):%Y-%m-%d}"
 
 
 class AgendaItem(models.Model):

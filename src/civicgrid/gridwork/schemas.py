@@ -102,6 +102,13 @@ class GridTimeOut(Schema):
 class PatrolDetail(PatrolOut):
     grid_times: list[GridTimeOut]
 
+    @staticmethod
+    def resolve_grid_times(patrol: Any) -> list[dict[str, Any]]:
+        return [
+            {"grid": region_ref(t.grid), "day": t.day, "seconds": t.seconds, "covering": t.covering}
+            for t in patrol.grid_times.select_related("grid").order_by("day", "grid__code")
+        ]
+
 
 class PatrolPage(Page):
     items: list[PatrolOut]
@@ -139,6 +146,10 @@ class BatchOut(Schema):
     accepted: int = Field(description="points added now (0 for a batch already received)")
     duplicate: bool
     patrol: PatrolOut
+
+
+class StartIn(Schema):
+    started_at: datetime | None = Field(None, description="when start was pressed, if sent late from the phone's queue")
 
 
 class StopIn(Schema):
@@ -460,10 +471,6 @@ class ProblemEventOut(Schema):
     def resolve_at(event: Any) -> datetime:
         return event.created_at
 
-    @staticmethod
-    def resolve_action_label(event: Any) -> str:
-        return "登记" if event.action == "record" else event.action_label
-
 
 class ProblemOut(Schema):
     id: int
@@ -500,6 +507,14 @@ class ProblemOut(Schema):
 class ProblemDetail(ProblemOut):
     events: list[ProblemEventOut]
     actions: list[ProblemAction] = Field(description="what the caller may do now")
+
+    @staticmethod
+    def resolve_events(problem: Any) -> list[Any]:
+        return list(problem.events.select_related("actor"))
+
+    @staticmethod
+    def resolve_actions(problem: Any) -> list[str]:
+        return getattr(problem, "allowed", [])
 
 
 class ProblemPage(Page):

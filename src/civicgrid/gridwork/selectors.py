@@ -42,25 +42,20 @@ def approved_leaves_on(day: date) -> QuerySet[Leave]:
 
 def covered_grid_ids(actor: Any, *, on: date | None = None) -> frozenset[int]:
     """Ids of the grids the actor covers on day `on` (today by default): grids whose A/B partner is a grid where
-    the actor is the grid worker, and whose own worker has an approved leave that day. Cached on the actor object
-    for the request, since pages ask it for every record they show."""
+    the actor is the grid worker, and whose own worker has an approved leave that day. Not cached: a leave approved
+    a moment ago hands the grid over at once."""
     if not is_active_staff(actor):
         return frozenset()
-    day = on or timezone.localdate()
-    cache: dict[date, frozenset[int]] = actor.__dict__.setdefault("_covered_grid_ids", {})
-    if day not in cache:
-        mine = [grid.pk for grid in own_grids(actor)]
-        if not mine:
-            cache[day] = frozenset()
-        else:
-            rows = (
-                approved_leaves_on(day)
-                .filter(grid__partner_id__in=mine)
-                .exclude(worker=actor)  # one's own leave hands one's grid away, not to oneself
-                .values_list("grid_id", flat=True)
-            )
-            cache[day] = frozenset(rows)
-    return cache[day]
+    mine = [grid.pk for grid in own_grids(actor)]
+    if not mine:
+        return frozenset()
+    rows = (
+        approved_leaves_on(on or timezone.localdate())
+        .filter(grid__partner_id__in=mine)
+        .exclude(worker=actor)  # one's own leave hands one's grid away, not to oneself
+        .values_list("grid_id", flat=True)
+    )
+    return frozenset(rows)
 
 
 def covered_grids(actor: Any, *, on: date | None = None) -> QuerySet[Region]:

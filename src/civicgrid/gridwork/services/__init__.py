@@ -9,6 +9,7 @@ from civicgrid.gridwork.services.guide import (
     default_guide_path,
     guide_load,
 )
+from civicgrid.gridwork.services.history import HistoryRejected, history_import
 from civicgrid.gridwork.services.leave import leave_act, leave_request
 from civicgrid.gridwork.services.logs import log_write
 from civicgrid.gridwork.services.patrols import (
@@ -36,6 +37,7 @@ __all__ = [
     "Decision",
     "GuideLoaded",
     "GuideRejected",
+    "HistoryRejected",
     "Point",
     "WorkOrderDetails",
     "allowed_actions",
@@ -43,6 +45,7 @@ __all__ = [
     "assignment_create",
     "default_guide_path",
     "guide_load",
+    "history_import",
     "leave_act",
     "leave_request",
     "log_write",

@@ -8,7 +8,7 @@ the track is analysed, and a closed patrol still takes the points of its own tim
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import shapely
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from civicgrid.gridwork import rules
 from civicgrid.gridwork.choices import LeaveStatus, PatrolEnd, PatrolStatus
 from civicgrid.gridwork.models import Leave, Patrol, PatrolGridTime, TrackBatch
 from civicgrid.gridwork.permissions import own_grids
-from civicgrid.gridwork.track import Track, analyse, bounds_to_days, seconds_inside
+from civicgrid.gridwork.track import VERDICT_NAMES, Track, analyse, bounds_to_days, seconds_inside
 from civicgrid.regions.models import Region
 
 BATCH_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
@@ -62,9 +63,12 @@ def _local(value: datetime) -> str:
 
 
 @transaction.atomic
-def patrol_start(*, actor: Any, start_key: str = "", now: datetime | None = None) -> tuple[Patrol, bool]:
-    """Start a patrol of the actor's own grid. A retry with the same `start_key` answers with the patrol the first
-    call started (and False: nothing new). A patrol left open past the longest patrol is closed first."""
+def patrol_start(
+    *, actor: Any, start_key: str = "", started_at: datetime | None = None, now: datetime | None = None
+) -> tuple[Patrol, bool]:
+    """Start a patrol of the actor's own grid. `started_at` is when start was pressed, if the phone was offline and
+    sends it late from its queue. A retry with the same `start_key` answers with the patrol the first call started
+    (and False: nothing new). A patrol left open past the longest patrol is closed first."""
     now = now or timezone.now()
     grids = own_grids(actor)
     if not grids:
@@ -74,6 +78,13 @@ def patrol_start(*, actor: Any, start_key: str = "", now: datetime | None = None
         existing = Patrol.objects.filter(worker=actor, start_key=start_key).select_related("grid").first()
         if existing is not None:
             return existing, False
+    started = _moment(started_at) if started_at else now
+    if started > now + timedelta(seconds=rules.CLOCK_SKEW_SECONDS):
+        message = _("开始时间不能晚于现在（请检查手机时间）。")
+        raise ValidationError(message, errors={"started_at": [message]})
+    if started < now - timedelta(hours=rules.MAX_PATROL_HOURS):
+        message = _("开始时间须在 %(n)s 小时以内。") % {"n": rules.MAX_PATROL_HOURS}
+        raise ValidationError(message, errors={"started_at": [message]})
     current = Patrol.objects.select_for_update().filter(worker=actor, status=PatrolStatus.OPEN).first()
     if current is not None:
         if now - current.started_at < timedelta(hours=rules.MAX_PATROL_HOURS):
@@ -84,21 +95,27 @@ def patrol_start(*, actor: Any, start_key: str = "", now: datetime | None = None
         _close(
             actor=None, patrol=current, ended_at=current.last_point_at or current.started_at, how=PatrolEnd.AUTO_CLOSED
         )
-    patrol = Patrol(worker=actor, started_at=now, start_key=start_key)
+    overlap = Patrol.objects.filter(worker=actor, ended_at__gt=started).aggregate(end=Max("ended_at"))["end"]
+    if overlap is not None:  # two patrols of one worker never overlap, or their time would count twice
+        message = _("开始时间早于上一次巡查的结束时间（%(time)s）。") % {"time": _local(overlap)}
+        raise ValidationError(message, errors={"started_at": [message]})
+    patrol = Patrol(worker=actor, started_at=started, start_key=start_key)
     patrol.place_in(grids[0])
     try:
         with transaction.atomic():
             patrol.save()
     except IntegrityError as error:  # a second start at the same instant: the first one is the patrol
         raise Conflict(_("您已有一次巡查正在进行，请刷新后继续。")) from error
-    audit.record(actor=actor, action="patrol.start", obj=patrol, after={"grid": patrol.grid.code, "at": now})
+    audit.record(actor=actor, action="patrol.start", obj=patrol, after={"grid": patrol.grid.code, "at": started})
     return patrol, True
 
 
 def _own_patrol_for_update(actor: Any, patrol_id: int) -> Patrol:
     """The actor's own patrol, locked: nobody else adds points to it or ends it (others' answer: not found)."""
     try:
-        return Patrol.objects.select_for_update().select_related("grid").get(pk=patrol_id, worker_id=actor.pk)
+        return (
+            Patrol.objects.select_for_update(of=("self",)).select_related("grid").get(pk=patrol_id, worker_id=actor.pk)
+        )
     except Patrol.DoesNotExist as error:
         raise NotFound(_("没有找到这次巡查，或它不是您的巡查。")) from error
 
@@ -154,7 +171,7 @@ def _check_batch_id(batch_id: str) -> str:
     return batch_id
 
 
-def _grid_centre(grid: Region) -> tuple[float, float] | None:
+def grid_centre(grid: Region) -> tuple[float, float] | None:
     if grid.centre_lon is not None and grid.centre_lat is not None:
         return grid.centre_lon, grid.centre_lat
     if grid.boundary:
@@ -163,7 +180,7 @@ def _grid_centre(grid: Region) -> tuple[float, float] | None:
     return None
 
 
-def _km_from(lon0: float, lat0: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+def km_from(lon0: float, lat0: float, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Great-circle distances in km (haversine) from one point to many."""
     p0, p1 = math.radians(lat0), np.radians(lats)
     dp, dl = p1 - p0, np.radians(lons - lon0)
@@ -201,9 +218,9 @@ def _point_problems(patrol: Patrol, points: Sequence[Point], now: datetime) -> l
             and -90 <= point.lat <= 90
         ):
             problems.append(_("第 %(n)s 个点的经纬度超出范围。") % {"n": number})
-    centre = _grid_centre(patrol.grid)
+    centre = grid_centre(patrol.grid)
     if centre is not None and not problems:
-        far = _km_from(centre[0], centre[1], np.array([p.lon for p in points]), np.array([p.lat for p in points]))
+        far = km_from(centre[0], centre[1], np.array([p.lon for p in points]), np.array([p.lat for p in points]))
         for position in np.flatnonzero(far > rules.MAX_KM_FROM_GRID)[:MAX_LISTED_PROBLEMS]:
             problems.append(
                 _("第 %(n)s 个点距离网格 %(km).0f 公里，不可能是巡查位置（经纬度是否写反？）。")
@@ -316,46 +333,80 @@ def _day_starts(first: date, last: date) -> tuple[list[date], np.ndarray]:
 
 
 def _polygon(grid: Region) -> shapely.Geometry | None:
-    return shapely.geometry.shape(grid.boundary) if grid.boundary else None
+    if not grid.boundary:
+        return None
+    polygon = shapely.geometry.shape(grid.boundary)
+    shapely.prepare(polygon)
+    return polygon
 
 
-def _recompute(patrol: Patrol) -> None:
-    """Distance, time in grid per grid and day (own grid, and a grid covered for a partner on leave that day)."""
-    track = track_of(patrol)
-    patrol.kept_count = len(track.kept)
-    patrol.distance_m = round(track.distance_m, 1)
-    patrol.tracked_seconds = round(track.counted_seconds)
-    patrol.verdicts = track.verdict_counts()
-    patrol.computed_at = timezone.now()
+Counted = list[tuple[Region, set[date] | None]]
+
+
+def figures(
+    patrols: Sequence[Patrol],
+    track: Track,
+    counted_for: Callable[[date, date], Counted],
+    polygons: dict[int, shapely.Geometry] | None = None,
+) -> list[PatrolGridTime]:
+    """Set the patrols' distance and counts from their track (segment k of the track is patrols[k], all of one
+    worker and own grid) and return (unsaved) their time per grid and day: the own grid every day, and each grid
+    `counted_for(first day, last day)` names on the days it names (a grid covered for a partner on leave).
+    `polygons` caches the grids' boundaries when many patrols are counted at once."""
+    count = len(patrols)
+    walked = track.per_segment(track.walked, count)
+    tracked = track.per_segment(np.where(track.counted, track.interval_seconds, 0.0), count)
+    kept = np.bincount(track.segments[track.kept], minlength=count)
+    verdicts = np.bincount(
+        track.segments * len(VERDICT_NAMES) + track.verdicts, minlength=count * len(VERDICT_NAMES)
+    ).reshape(count, len(VERDICT_NAMES))
+    now = timezone.now()
+    for k, patrol in enumerate(patrols):
+        patrol.kept_count = int(kept[k])
+        patrol.distance_m = round(float(walked[k]), 1)
+        patrol.tracked_seconds = round(float(tracked[k]))
+        patrol.verdicts = {name: int(verdicts[k, code]) for code, name in enumerate(VERDICT_NAMES)}
+        patrol.computed_at = now
+        patrol.seconds_in_grid = 0
     rows: list[PatrolGridTime] = []
     if len(track.kept) >= 2:
         kept_times = track.times[track.kept]
         first = timezone.localtime(datetime.fromtimestamp(kept_times[0], tz=UTC)).date()
         last = timezone.localtime(datetime.fromtimestamp(kept_times[-1], tz=UTC)).date()
         days, starts = _day_starts(first, last)
-        day_of_interval = bounds_to_days(track, starts)
-        for grid, covered_days in _grids_counted(patrol, first, last):
-            polygon = _polygon(grid)
+        cell = track.segments[track.kept[:-1]] * len(days) + bounds_to_days(track, starts)
+        for grid, covered_days in counted_for(first, last):
+            polygon = polygons.get(grid.pk) if polygons is not None else None
+            if polygon is None:
+                polygon = _polygon(grid)
+                if polygons is not None:
+                    polygons[grid.pk] = polygon
             if polygon is None:
                 continue
-            seconds = np.bincount(day_of_interval, weights=seconds_inside(track, polygon), minlength=len(days))
-            for position, day in enumerate(days):
+            seconds = np.bincount(cell, weights=seconds_inside(track, polygon), minlength=count * len(days))
+            for k, position in zip(*np.nonzero(seconds.reshape(count, len(days)) > 0.5), strict=True):
+                day = days[position]
                 if covered_days is not None and day not in covered_days:
                     continue
-                value = round(float(seconds[position]))
-                if value > 0:
-                    row = PatrolGridTime(
-                        patrol=patrol,
-                        worker_id=patrol.worker_id,
-                        day=day,
-                        seconds=value,
-                        covering=covered_days is not None,
-                    )
-                    row.place_in(grid)
-                    rows.append(row)
+                patrol = patrols[k]
+                row = PatrolGridTime(
+                    patrol=patrol,
+                    worker_id=patrol.worker_id,
+                    day=day,
+                    seconds=round(float(seconds[k * len(days) + position])),
+                    covering=covered_days is not None,
+                )
+                row.place_in(grid)
+                rows.append(row)
+                patrol.seconds_in_grid += row.seconds
+    return rows
+
+
+def _recompute(patrol: Patrol) -> None:
+    """Distance, time in grid per grid and day (own grid, and a grid covered for a partner on leave that day)."""
+    rows = figures([patrol], track_of(patrol), lambda first, last: _grids_counted(patrol, first, last))
     PatrolGridTime.objects.filter(patrol=patrol).delete()
     PatrolGridTime.objects.bulk_create(rows)
-    patrol.seconds_in_grid = sum(row.seconds for row in rows)
 
 
 def _grids_counted(patrol: Patrol, first: date, last: date) -> list[tuple[Region, set[date] | None]]:
@@ -387,7 +438,7 @@ def patrols_recompute_for_leave(*, leave: Leave) -> int:
     zone = timezone.get_current_timezone()
     start = datetime.combine(leave.starts_on, datetime.min.time(), zone)
     end = datetime.combine(leave.ends_on + timedelta(days=1), datetime.min.time(), zone)
-    affected = Patrol.objects.select_for_update().filter(
+    affected = Patrol.objects.select_for_update(of=("self",)).filter(
         grid_id=leave.grid.partner_id, started_at__lt=end, last_point_at__gte=start
     )
     count = 0

@@ -371,7 +371,7 @@ def meeting_hold(
         action = OUTCOME_ACTIONS.get(decision.outcome)
         if action is None:
             continue  # deferred: stays on the agenda for the next meeting
-        problem = FoundProblem.objects.select_for_update().select_related("grid").get(pk=problem_id)
+        problem = FoundProblem.objects.select_for_update(of=("self",)).select_related("grid").get(pk=problem_id)
         if problem.status != ProblemStatus.ON_AGENDA:
             continue  # settled some other way since it was put on the agenda
         _act(
