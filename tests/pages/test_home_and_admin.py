@@ -10,6 +10,7 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
 def logged_in(username: str) -> Client:
     client = Client()
     assert client.login(username=username, password=PASSWORD)
