@@ -459,6 +459,12 @@ def dismiss(request: HttpRequest, reverse_item_id: int, payload: DismissIn) -> A
     return _item(request, reverse_item_id)
 
 
+@router.post("/reverse-items/{reverse_item_id}/restore", response=ReverseItemOut, summary="恢复待派发")
+def restore(request: HttpRequest, reverse_item_id: int) -> Any:
+    services.item_restore(actor=request.user, item_id=reverse_item_id)
+    return _item(request, reverse_item_id)
+
+
 # ---------------------------------------------------------------- residents (no account)
 
 
