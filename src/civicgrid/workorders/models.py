@@ -3,6 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.jurisdiction import Scope
@@ -225,7 +226,7 @@ class WorkOrderEvent(models.Model):
     actor_label = models.CharField(_("操作人"), max_length=80, blank=True)  # "居民", "系统" or the staff name
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     jurisdiction_scope = Scope(region_path="work_order__region_path", department="work_order__department")
 

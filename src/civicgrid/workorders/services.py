@@ -299,10 +299,10 @@ def _create(
         order.dispatch_due_at = None
     order.save()
     label = actor.display_name if actor else (open311_client.name if open311_client else _("居民"))
-    event = _event(order, Action.REPORT, "", Status.REPORTED, actor, label, note="")
+    event = _event(order, Action.REPORT, "", Status.REPORTED, actor, label, note="", at=now)
     _attach(order, event, photos, now)
     if solved_on_spot:
-        _event(order, Action.SOLVE_ON_SPOT, Status.REPORTED, Status.CLOSED, actor, label, note="")
+        _event(order, Action.SOLVE_ON_SPOT, Status.REPORTED, Status.CLOSED, actor, label, note="", at=now)
     audit.record(
         actor=actor,
         action="work_order.report",
@@ -325,9 +325,12 @@ def _event(
     label: str,
     *,
     note: str,
+    at: datetime,
     data: dict[str, Any] | None = None,
 ) -> WorkOrderEvent:
+    # stamped with the moment the order's own fields got (closed_at and its verification are one instant)
     return WorkOrderEvent.objects.create(
+        created_at=at,
         work_order=order,
         action=action,
         from_status=from_status,
@@ -442,6 +445,7 @@ def act(
             None if (as_system or tracking_key) else actor,
             label,
             note=note,
+            at=now,
             data=data,
         )
         _attach(order, event, prepared, now)
@@ -565,6 +569,7 @@ def _merge(order: WorkOrder, *, actor: Any, now: datetime, note: str, into: str 
         actor,
         actor.display_name,
         note=_("工单 %(number)s 作为重复上报合并到本工单。") % {"number": order.number},
+        at=now,
         data={"merged": order.number, "followers": followers},
     )
     return {"into": survivor.number, "followers": followers}
