@@ -218,3 +218,17 @@ def test_the_template_has_the_required_columns_marked(places):
     sheet = load_workbook(io.BytesIO(services.template_workbook("residents"))).active
     header = next(row for row in sheet.iter_rows(values_only=True) if row and row[0] == "姓名*")
     assert "身份证号*" in header and "楼栋" in header
+
+
+def test_the_command_imports_a_file_and_writes_the_bad_rows_next_to_it(places, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "人口.csv"
+    path.write_bytes(csv_bytes(GOOD + BAD))
+    with pytest.raises(CommandError):
+        call_command("import_registry", str(path))
+    assert not Resident.objects.exists()
+    call_command("import_registry", str(path), "--mode", "clean")
+    assert Resident.objects.count() == 3
+    assert (tmp_path / "人口.csv.errors.xlsx").exists()
+    call_command("load_registry_codes")  # again: nothing new, nothing lost

@@ -146,3 +146,11 @@ def indexes_deferred(*models_: type[models.Model]) -> Iterator[None]:
     with connection.cursor() as cursor:
         for definition in saved:
             cursor.execute(definition)
+
+
+def analyze(*models_: type[models.Model]) -> None:
+    """Refresh the planner's statistics of tables that just grew by many rows (SQLite has none until asked, and
+    without them it may pick a plan that reads a million rows once per region)."""
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -271,8 +271,11 @@ class _Sql:
         raise AssertionError(kind)
 
     def statement(self, *, household_filter: str, household_params: list[Any], resident_filter: str,
-                  resident_params: list[Any]) -> tuple[str, list[Any]]:  # fmt: skip
-        """SELECT one row per household: id, building, grid, its check columns, then one column per clear."""
+                  resident_params: list[Any], building_filter: str = "1 = 1",
+                  building_params: Sequence[Any] = ()) -> tuple[str, list[Any]]:  # fmt: skip
+        """SELECT one row per household: id, building, grid, its check columns, then one column per clear. The
+        filters narrow the households, their residents and the buildings whose facilities are looked at (on
+        `bf.building_id`) to the same part of the district."""
         resident = Resident._meta.db_table
         household = Household._meta.db_table
         building = Building._meta.db_table
@@ -290,10 +293,10 @@ class _Sql:
             marks = ", ".join(["%s"] * len(codes))
             ctes.append(
                 f"{alias} AS (SELECT bf.building_id FROM {through} bf JOIN {code} c ON c.id = bf.code_id "
-                f"WHERE c.list = %s AND c.code IN ({marks}) GROUP BY bf.building_id "
+                f"WHERE c.list = %s AND c.code IN ({marks}) AND {building_filter} GROUP BY bf.building_id "
                 f"HAVING COUNT(DISTINCT c.code) = %s)"
             )
-            params += [CodeList.FACILITY, *codes, len(set(codes))]
+            params += [CodeList.FACILITY, *codes, *building_params, len(set(codes))]
         clear_columns = [
             "CASE WHEN " + " AND ".join(f"{c} = 1" for c in names) + f" THEN 1 ELSE 0 END AS clear_{rule.key}"
             for rule, names in zip(self.rules, self.check_columns, strict=True)
@@ -314,12 +317,11 @@ class _Sql:
 
 def _grid_ids(actor: Any, within: Region | None) -> list[int] | None:
     """The grids the actor may read (inside `within`); None when that is every grid (no filter needed)."""
-    grids = policy.visible(actor, Region.objects.filter(level=Level.GRID))
-    if within is not None:
-        grids = grids.filter(path__startswith=within.path)
-    elif policy.reach_paths(actor) is None:
-        return None
-    return list(grids.values_list("id", flat=True))
+    if within is None:
+        grids = policy.visible_grids(actor)
+        return None if grids is None else list(grids.values_list("pk", flat=True))
+    rows = policy.visible(actor, Region.objects.filter(level=Level.GRID, path__startswith=within.path))
+    return list(rows.values_list("id", flat=True))
 
 
 def _in(column: str, ids: list[int] | None) -> tuple[str, list[Any]]:
@@ -344,6 +346,7 @@ def household_clears(*, household: Household, today: date | None = None) -> list
     statement, params = sql.statement(
         household_filter="h.id = %s", household_params=[household.pk],
         resident_filter="r.household_id = %s", resident_params=[household.pk],
+        building_filter="bf.building_id = %s", building_params=[household.building_id],
     )  # fmt: skip
     rows = _run(statement, params)
     row = rows[0] if rows else None
@@ -376,6 +379,8 @@ def flags(*, household_ids: Sequence[int], today: date | None = None) -> dict[in
     statement, params = sql.statement(
         household_filter=f"h.id IN ({marks})", household_params=list(household_ids),
         resident_filter=f"r.household_id IN ({marks})", resident_params=list(household_ids),
+        building_filter=f"bf.building_id IN (SELECT building_id FROM {Household._meta.db_table} WHERE id IN ({marks}))",
+        building_params=list(household_ids),
     )  # fmt: skip
     return {
         row["household_id"]: {rule.key: row[f"clear_{rule.key}"] == 1 for rule in rule_set}
@@ -383,28 +388,38 @@ def flags(*, household_ids: Sequence[int], today: date | None = None) -> dict[in
     }
 
 
+def _by_grids(
+    sql: _Sql, grid_ids: list[int] | None, building_ids: Sequence[int] | None = None
+) -> tuple[str, list[Any]]:
+    """The per-household statement over these grids (None: all), or only these buildings of them."""
+    household_filter, household_params = _in("h.grid_id", grid_ids)
+    resident_filter, resident_params = _in("r.grid_id", grid_ids)
+    building_filter, building_params = "1 = 1", list[Any]()
+    if grid_ids is not None:
+        in_grids, building_params = _in("grid_id", grid_ids)
+        building_filter = f"bf.building_id IN (SELECT id FROM {Building._meta.db_table} WHERE {in_grids})"
+    if building_ids is not None:
+        in_buildings, ids = _in("h.building_id", list(building_ids))
+        household_filter, household_params = f"{household_filter} AND {in_buildings}", household_params + ids
+        building_filter, building_params = _in("bf.building_id", list(building_ids))
+    return sql.statement(
+        household_filter=household_filter, household_params=household_params,
+        resident_filter=resident_filter, resident_params=resident_params,
+        building_filter=building_filter, building_params=building_params,
+    )  # fmt: skip
+
+
 def incomplete(*, grid_ids: Sequence[int], today: date | None = None) -> list[int]:
     """The households in residence of these grids that are not clear on all four, in id order."""
     if not grid_ids:
         return []
     rule_set = rules()
-    sql = _Sql(rule_set, today or timezone.localdate())
-    household_filter, household_params = _in("h.grid_id", list(grid_ids))
-    resident_filter, resident_params = _in("r.grid_id", list(grid_ids))
-    statement, params = sql.statement(
-        household_filter=household_filter, household_params=household_params,
-        resident_filter=resident_filter, resident_params=resident_params,
-    )  # fmt: skip
+    statement, params = _by_grids(_Sql(rule_set, today or timezone.localdate()), list(grid_ids))
     every = [f"clear_{rule.key}" for rule in rule_set]
     return sorted(row["household_id"] for row in _run(statement, params) if not all(row[c] == 1 for c in every))
 
 
-GROUP_COLUMN = {
-    "building": "t.building_id",
-    "grid": "t.grid_id",
-    "community": "g.parent_id",
-    "street": "c.parent_id",
-}
+GROUPS_BY = ("building", "grid", "community", "street")
 
 
 def completeness(
@@ -415,40 +430,43 @@ def completeness(
 
     Each row: `id`, `households`, the number clear on each clear (`family`, `categories`, `facilities`, `risks`)
     and on all four (`complete`). Only households in residence count; buildings and grids without any are absent.
+    The statement groups by building or grid only; communities and streets add up their grids' rows here (a join
+    to the regions inside the statement lets a planner without statistics loop over regions for every household).
     """
-    if by not in GROUP_COLUMN:
+    if by not in GROUPS_BY:
         raise ValueError(by)
     rule_set = rules()
+    keys = [rule.key for rule in rule_set]
     sql = _Sql(rule_set, today or timezone.localdate())
-    ids = _grid_ids(actor, within)
-    household_filter, household_params = _in("h.grid_id", ids)
-    resident_filter, resident_params = _in("r.grid_id", ids)
-    if building_ids is not None:
-        marks = ", ".join(["%s"] * len(building_ids)) or "NULL"
-        household_filter += f" AND h.building_id IN ({marks})"
-        household_params += list(building_ids)
-    inner, params = sql.statement(
-        household_filter=household_filter, household_params=household_params,
-        resident_filter=resident_filter, resident_params=resident_params,
-    )  # fmt: skip
-    region = Region._meta.db_table
-    sums = ", ".join(f"SUM(clear_{rule.key}) AS {rule.key}" for rule in rule_set)
-    every = " * ".join(f"clear_{rule.key}" for rule in rule_set)
-    key = GROUP_COLUMN[by]
+    inner, params = _by_grids(sql, _grid_ids(actor, within), building_ids)
+    sums = ", ".join(f"SUM(clear_{key}) AS {key}" for key in keys)
+    every = " * ".join(f"clear_{key}" for key in keys)
+    column = "t.building_id" if by == "building" else "t.grid_id"
     # The WITH clause must come first: move it out of the derived table.
     head, _sep, body = inner.partition(" SELECT t.*")
     statement = (
-        f"{head} SELECT {key} AS id, COUNT(*) AS households, {sums}, SUM({every}) AS complete "
-        f"FROM (SELECT t.*{body}) t "
-        f"JOIN {region} g ON g.id = t.grid_id JOIN {region} c ON c.id = g.parent_id "
-        f"GROUP BY {key} ORDER BY {key}"
+        f"{head} SELECT {column} AS id, COUNT(*) AS households, {sums}, SUM({every}) AS complete "
+        f"FROM (SELECT t.*{body}) t GROUP BY {column} ORDER BY {column}"
     )
     rows = _run(statement, params)
     for row in rows:
-        for name in (*[r.key for r in rule_set], "complete"):
+        for name in (*keys, "complete", "households"):
             row[name] = int(row[name] or 0)
-        row["households"] = int(row["households"])
-    return rows
+    if by in ("building", "grid"):
+        return rows
+    grids = Region.objects.filter(level=Level.GRID, pk__in=[row["id"] for row in rows])
+    parent_of: dict[int, int] = {pk: int(parent) for pk, parent in grids.values_list("pk", "parent_id")}
+    if by == "street":
+        communities = Region.objects.filter(pk__in=set(parent_of.values())).values_list("pk", "parent_id")
+        street_of = {pk: int(parent) for pk, parent in communities}
+        parent_of = {grid: street_of[community] for grid, community in parent_of.items()}
+    totals: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        key = parent_of[row["id"]]
+        total = totals.setdefault(key, {"id": key, **dict.fromkeys((*keys, "complete", "households"), 0)})
+        for name in (*keys, "complete", "households"):
+            total[name] += row[name]
+    return [totals[key] for key in sorted(totals)]
 
 
 def rate(part: int, whole: int) -> float:

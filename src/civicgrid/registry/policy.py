@@ -73,8 +73,8 @@ def _active(actor: Any) -> bool:
 
 
 def covered_grid_paths(actor: Any) -> tuple[str, ...]:
-    """Paths of the grids the actor covers today for an A/B partner on leave (none without the gridwork app)."""
-    if not _active(actor):
+    """Paths of the grids the actor covers today for an A/B partner on leave (only grid workers cover)."""
+    if not _active(actor) or not any(post.role == Role.GRID_WORKER for post in actor.active_posts()):
         return ()
     cached = getattr(actor, "_registry_covered", None)
     if cached is not None:
@@ -153,7 +153,32 @@ def visible[M: Model](actor: Any, queryset: QuerySet[M]) -> QuerySet[M]:
     result = restricted.filter(path_filter(scope.region_path, own))
     if covered:
         result = result | queryset.filter(path_filter(scope.region_path, covered))
-    return result
+    return in_grids(result, scope.region_path, visible_grids(actor))
+
+
+def in_grids[M: Model](queryset: QuerySet[M], path_lookup: str, grids: QuerySet[Any] | None) -> QuerySet[M]:
+    """`queryset` narrowed to rows filed in `grids` as well, for the models filed by grid: the same rows as the path
+    filters select, but a condition on an indexed grid id, which the database can use (a prefix match on a joined
+    region's path it cannot, and it would read a million residents to find one grid's)."""
+    if grids is None or not path_lookup.endswith("grid__path"):
+        return queryset
+    return queryset.filter(**{f"{path_lookup.removesuffix('__path')}_id__in": grids})
+
+
+def visible_grids(actor: Any) -> QuerySet[Any] | None:
+    """The ids of the grids whose files the actor reads, as a subquery (None when that is every grid)."""
+    from civicgrid.regions.choices import Level
+    from civicgrid.regions.models import Region
+
+    paths = allowed_paths(actor, "read")
+    if paths is None:
+        return None
+    grids = Region.objects.filter(level=Level.GRID)
+    mine = grids.filter(path_filter("path", [*paths, *covered_grid_paths(actor)]))
+    cached = getattr(actor, "_registry_all_grids", None)
+    if cached is None:
+        cached = actor._registry_all_grids = mine.count() == grids.count()
+    return None if cached else mine.values("pk")
 
 
 def reach_paths(actor: Any) -> tuple[str, ...] | None:

@@ -60,7 +60,11 @@ def _covers_part(actor: Any, region: Region) -> bool:
 
 
 def _within(queryset: QuerySet[Any], lookup: str, region: Region | None) -> QuerySet[Any]:
-    return queryset.filter(**{f"{lookup}__startswith": region.path}) if region is not None else queryset
+    if region is None:
+        return queryset
+    narrowed = queryset.filter(**{f"{lookup}__startswith": region.path})
+    grids = Region.objects.filter(level=Level.GRID, path__startswith=region.path).values("pk")
+    return policy.in_grids(narrowed, lookup, grids)
 
 
 def may_see_key_persons(actor: Any, path: str) -> bool:
@@ -141,17 +145,17 @@ def households(
         rows = rows.filter(status=status)
     if q:
         rows = rows.filter(address__contains=q.strip())
-    members = Resident.objects.filter(household=OuterRef("pk"), status=ResidentStatus.ACTIVE)
     return (
         rows.select_related("building__estate", "entrance", "grid__parent", "housing_use")
         .annotate(member_count=Count("residents", filter=Q(residents__status=ResidentStatus.ACTIVE)))
-        .annotate(has_members=Exists(members))
         .order_by("building__code", "entrance__number", "floor", "room")
     )
 
 
 def household(*, actor: Any, household_id: int) -> Household:
-    return _get(households(actor=actor, status=None), pk=household_id)
+    """One household the actor may see, in any status (no counts: the household file lists the members)."""
+    rows = policy.visible(actor, Household.objects.all())
+    return _get(rows.select_related("building__estate", "entrance", "grid__parent", "housing_use"), pk=household_id)
 
 
 # ---------------------------------------------------------------- residents
@@ -257,6 +261,7 @@ def household_file(*, actor: Any, household_id: int) -> HouseholdFile:
         .select_related("resident", "relation", "household")
         .order_by("-ended_on", "-id")[:50]
     )
+    home.member_count = len(members)  # type: ignore[attr-defined]
     path = home.grid.path
     return HouseholdFile(
         household=home,

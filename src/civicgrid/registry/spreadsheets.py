@@ -24,7 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from civicgrid.core.errors import ValidationError
 
 HEADER_SEARCH_ROWS = 10
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = 512 * 1024 * 1024  # a district's population ledger as CSV is about 240 MB
 
 
 class NotASpreadsheet(ValidationError):
@@ -58,7 +58,7 @@ def read_table(data: bytes, wanted: set[str]) -> Table:
     if not data:
         raise NotASpreadsheet(_("文件是空的。"))
     if len(data) > MAX_BYTES:
-        raise NotASpreadsheet(_("文件超过 200 MB，请按街道或社区分开导入。"))
+        raise NotASpreadsheet(_("文件超过 512 MB，请按街道或社区分开导入。"))
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data, wanted)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":

@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit
 from civicgrid.core.errors import ValidationError
 from civicgrid.regions.models import Region
-from civicgrid.registry import policy
+from civicgrid.registry import bulk, policy
 from civicgrid.registry.choices import ImportKind, ImportMode, ImportStatus
-from civicgrid.registry.models import ImportBatch
+from civicgrid.registry.models import Building, Household, ImportBatch, Organisation, Resident, ResidentTag
 from civicgrid.registry.services.import_places import BuildingImporter, OrganisationImporter
 from civicgrid.registry.services.import_residents import ResidentImporter
 from civicgrid.registry.services.importing import Column, Importer, RowError, blank
@@ -35,6 +35,7 @@ from civicgrid.registry.spreadsheets import NotASpreadsheet, cell_text, read_tab
 
 MAX_STORED_ERRORS = 2000  # in the batch record; the error file has them all
 CHUNK = 5000
+ANALYZE_AFTER = 10_000  # rows imported: then the planner's statistics are refreshed
 IMPORTERS: dict[str, type[Importer]] = {
     ImportKind.RESIDENTS: ResidentImporter,
     ImportKind.BUILDINGS: BuildingImporter,
@@ -162,6 +163,8 @@ def import_file(
         batch.errors = [e.__dict__ for e in errors[:MAX_STORED_ERRORS]]
         batch.error_file = error_workbook(kind, table.headers, errors, bad) if errors else None
         if imported:
+            if imported >= ANALYZE_AFTER:
+                bulk.analyze(Household, Resident, ResidentTag, Building, Organisation)
             batch.status = ImportStatus.PARTIAL if errors else ImportStatus.IMPORTED
             batch.created = importer.created
             batch.region_path = common_path(importer.region_paths) or batch.region_path

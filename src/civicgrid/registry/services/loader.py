@@ -114,6 +114,7 @@ def bulk_load(*, actor: Any, chunks: Iterable[FilesChunk], label: str, fresh: bo
         with bulk.indexes_deferred(*tables):
             for chunk in chunks:
                 _load_chunk(chunk, batch, loaded)
+        bulk.analyze(Estate, Building, Entrance, Household, Resident, ResidentTag, Organisation)
         batch.total_rows = batch.imported_rows = loaded.residents
         batch.created = dict(loaded.__dict__)
         batch.save(update_fields=["total_rows", "imported_rows", "created"])
