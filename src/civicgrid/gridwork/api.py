@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Header, Query, Router, Status
 from ninja.errors import HttpError
 
@@ -144,7 +145,7 @@ def today(request: HttpRequest) -> Any:
 
 # ---------------------------------------------------------------- patrols
 
-PATROL_NOT_FOUND = "没有找到这次巡查，或它不在您的管辖范围内。"
+PATROL_NOT_FOUND = gettext_noop("没有找到这次巡查，或它不在您的管辖范围内。")
 
 
 @router.post("/patrols", response={200: PatrolOut, 201: PatrolOut}, summary="开始巡查", url_name="gridwork_patrols")
@@ -326,7 +327,7 @@ def four_hours(request: HttpRequest, query: Query[ReportQuery]) -> Any:
 
 # ---------------------------------------------------------------- leave and cover
 
-LEAVE_NOT_FOUND = "没有找到该请假记录，或它不在您的管辖范围内。"
+LEAVE_NOT_FOUND = gettext_noop("没有找到该请假记录，或它不在您的管辖范围内。")
 
 
 @router.get("/leaves", response=LeavePage, summary="请假记录")
@@ -474,7 +475,7 @@ def log_write(request: HttpRequest, day: date, payload: LogIn) -> Any:
 
 # ---------------------------------------------------------------- found problems
 
-PROBLEM_NOT_FOUND = "没有找到该问题，或它不在您的管辖范围内。"
+PROBLEM_NOT_FOUND = gettext_noop("没有找到该问题，或它不在您的管辖范围内。")
 
 
 def _problem_detail(request: HttpRequest, problem_id: int) -> Any:
@@ -538,7 +539,7 @@ def problem_action(request: HttpRequest, problem_id: int, payload: ProblemAction
 
 # ---------------------------------------------------------------- the grid council
 
-MEETING_NOT_FOUND = "没有找到该议事会，或它不在您的管辖范围内。"
+MEETING_NOT_FOUND = gettext_noop("没有找到该议事会，或它不在您的管辖范围内。")
 
 
 @router.get("/council-meetings", response=MeetingPage, summary="网格议事会")
@@ -596,7 +597,7 @@ def guide(request: HttpRequest) -> Any:
     return list(selectors.guide())
 
 
-ASSIGNMENT_NOT_FOUND = "没有找到该任务，或它不在您的管辖范围内。"
+ASSIGNMENT_NOT_FOUND = gettext_noop("没有找到该任务，或它不在您的管辖范围内。")
 
 
 @router.get("/guide/assignments", response=AssignmentPage, summary="网格工作任务")

@@ -42,7 +42,7 @@ from civicgrid.people.models import Post, User
 from civicgrid.regions.models import Region
 
 DAYS = {"district": 30, "small": 10}
-SPACING = {"district": 240.0, "small": 120.0}  # seconds between a history track's points (the gap rule is 300)
+SPACING = {"district": 280.0, "small": 120.0}  # seconds between a history track's points (the gap rule: 300)
 WORK_ORDERS = {"district": 26, "small": 3}
 OPEN_PATROLS = {"district": 40, "small": 2}
 COUNCILS = {"district": 40, "small": 3}  # grids whose council meets or is called live (the rest wait)
@@ -311,7 +311,7 @@ class Planner:
         accuracy[poor] = self.np_rng.uniform(60, 180, int(poor.sum()))
         lon[poor] += self.np_rng.normal(0, 80, int(poor.sum())) / lat_scale
         lat[self.np_rng.random(n) < 0.004] += 0.008  # the odd jump
-        return np.column_stack([times, lon.round(7), lat.round(7), accuracy.round(1)])
+        return np.column_stack([times, lon.round(6), lat.round(6), accuracy.round(1)])  # 6 decimals: 10 cm
 
     def _log(self, grid: Grid, day: date) -> None:
         log = self.words["log"]

@@ -54,7 +54,3 @@ def party_names(parties: frozenset[str] | set[str]) -> str:
 def require_party(mine: set[str], allowed: frozenset[str] | set[str]) -> None:
     if not mine & set(allowed):
         raise PermissionDenied(_("此操作只能由%(who)s进行。") % {"who": party_names(allowed)})
-
-
-def may_supervise(actor: Any, grid: Region) -> bool:
-    return holds_role(actor, SUPERVISOR_ROLES, at=grid)

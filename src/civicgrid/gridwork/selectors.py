@@ -63,17 +63,6 @@ def covered_grids(actor: Any, *, on: date | None = None) -> QuerySet[Region]:
     return Region.objects.filter(pk__in=sorted(covered_grid_ids(actor, on=on)), level=Level.GRID).order_by("code")
 
 
-def cover_of(grid: Region, *, on: date) -> Post | None:
-    """The post of the worker who covers `grid` on day `on`, if its worker is on leave; None otherwise."""
-    if not grid.partner_id or not approved_leaves_on(on).filter(grid=grid).exists():
-        return None
-    return (
-        Post.objects.filter(region_id=grid.partner_id, role=Role.GRID_WORKER, is_active=True)
-        .select_related("user", "region")
-        .first()
-    )
-
-
 def my_grids(actor: Any, *, on: date | None = None) -> list[Region]:
     """Where the actor works as a grid worker on day `on`: their own grids, then the grids they cover."""
     own = own_grids(actor)

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -39,7 +40,7 @@ from civicgrid.gridwork.forms import (
     VisitForm,
     first_error,
 )
-from civicgrid.gridwork.models import CommunityLog, FoundProblem, HomeVisit, Patrol
+from civicgrid.gridwork.models import CommunityLog, Patrol
 from civicgrid.gridwork.permissions import SUPERVISOR_ROLES, own_grids
 from civicgrid.people.permissions import holds_role
 from civicgrid.regions.models import Region
@@ -59,11 +60,11 @@ def grids_map(grids: list[Region], *, covered: set[int] | frozenset[int] = froze
     }
 
 
-def _one(read: Any) -> Any:
+def one(read: Any) -> Any:
     """A selector's single object, or the 404 that unknown and out-of-reach objects share."""
     try:
         return read()
-    except (Patrol.DoesNotExist, HomeVisit.DoesNotExist, FoundProblem.DoesNotExist) as error:
+    except ObjectDoesNotExist as error:
         raise Http404 from error
 
 
@@ -227,13 +228,13 @@ def _patrol_rows(request: HttpRequest) -> tuple[QuerySet[Patrol], dict[str, str]
     if filters["worker"]:
         rows = rows.filter(Q(worker__username=filters["worker"]) | Q(worker__full_name=filters["worker"]))
     for key, lookup in (("date_from", "started_at__date__gte"), ("date_to", "started_at__date__lte")):
-        value = _date(filters[key])
+        value = date_param(filters[key])
         if value:
             rows = rows.filter(**{lookup: value})
     return rows.order_by("-started_at", "-id"), filters
 
 
-def _date(text: str) -> date | None:
+def date_param(text: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
@@ -260,7 +261,7 @@ def patrols(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def patrol_detail(request: HttpRequest, patrol_id: int) -> HttpResponse:
-    found = _one(lambda: selectors.patrol(actor=request.user, patrol_id=patrol_id))
+    found = one(lambda: selectors.patrol(actor=request.user, patrol_id=patrol_id))
     config = {
         "tileUrl": settings.MAP_TILE_URL,
         "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
@@ -376,7 +377,7 @@ def _key() -> str:
 @login_required
 @require_GET
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
-    visit = _one(lambda: selectors.visits(actor=request.user).get(pk=visit_id))
+    visit = one(lambda: selectors.visits(actor=request.user).get(pk=visit_id))
     return render(request, "gridwork/visit_detail.html", {"visit": visit})
 
 
@@ -511,7 +512,7 @@ def problem_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def problem_detail(request: HttpRequest, problem_id: int) -> HttpResponse:
-    found = _one(lambda: selectors.problem(actor=request.user, problem_id=problem_id))
+    found = one(lambda: selectors.problem(actor=request.user, problem_id=problem_id))
     allowed = [(action, ProblemAction(action).label) for action in services.allowed_actions(request.user, found)]
     return render(
         request,
@@ -529,7 +530,7 @@ def problem_detail(request: HttpRequest, problem_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def problem_act(request: HttpRequest, problem_id: int) -> HttpResponse:
-    found = _one(lambda: selectors.problem(actor=request.user, problem_id=problem_id))
+    found = one(lambda: selectors.problem(actor=request.user, problem_id=problem_id))
     form = ProblemActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,9 +33,9 @@ from civicgrid.gridwork.forms import (
     MeetingForm,
     first_error,
 )
-from civicgrid.gridwork.models import CouncilMeeting, GuideAssignment, GuideTask, Leave
+from civicgrid.gridwork.models import CouncilMeeting, GuideAssignment, GuideTask
 from civicgrid.gridwork.permissions import own_grids
-from civicgrid.gridwork.views import _date, is_supervisor
+from civicgrid.gridwork.views import date_param, is_supervisor, one
 from civicgrid.people.choices import Role
 from civicgrid.people.permissions import holds_role
 from civicgrid.regions.choices import Level
@@ -62,7 +62,7 @@ def four_hours(request: HttpRequest) -> HttpResponse:
     """Which grid workers met the 4-hour rule this week (or the week asked), per community of the jurisdiction."""
     user: Any = request.user
     today = timezone.localdate()
-    week = _date(request.GET.get("week", "")) or today
+    week = date_param(request.GET.get("week", "")) or today
     if abs((week - today).days) > 3660:
         week = today
     communities = list(restrict(user, Region.objects.filter(level=Level.COMMUNITY)).order_by("code"))
@@ -143,10 +143,7 @@ def council_plan(request: HttpRequest) -> HttpResponse:
 
 
 def _meeting(request: HttpRequest, meeting_id: int) -> CouncilMeeting:
-    try:
-        return selectors.meeting(actor=request.user, meeting_id=meeting_id)
-    except CouncilMeeting.DoesNotExist as error:
-        raise Http404 from error
+    return one(lambda: selectors.meeting(actor=request.user, meeting_id=meeting_id))
 
 
 @login_required
@@ -272,10 +269,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 
 
 def _one_assignment(request: HttpRequest, assignment_id: int) -> GuideAssignment:
-    try:
-        return selectors.assignment(actor=request.user, assignment_id=assignment_id)
-    except GuideAssignment.DoesNotExist as error:
-        raise Http404 from error
+    return one(lambda: selectors.assignment(actor=request.user, assignment_id=assignment_id))
 
 
 @login_required
@@ -390,10 +384,7 @@ def leaves(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def leave_act(request: HttpRequest, leave_id: int) -> HttpResponse:
-    try:
-        found = selectors.leave(actor=request.user, leave_id=leave_id)
-    except Leave.DoesNotExist as error:
-        raise Http404 from error
+    found = one(lambda: selectors.leave(actor=request.user, leave_id=leave_id))
     form = LeaveActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +56,7 @@ from civicgrid.gridwork.models import (
 )
 from civicgrid.gridwork.services.patrols import Counted, figures, grid_centre, km_from
 from civicgrid.gridwork.track import analyse
+from civicgrid.hall import bulk
 from civicgrid.people.choices import Role
 from civicgrid.people.models import Post, User
 from civicgrid.people.permissions import require_administrator_or_system
@@ -474,85 +475,24 @@ def _check_assignments(
 
 # ---------------------------------------------------------------- writing rows straight into their tables
 
-# Columns whose Python values the database drivers take as they are; any other kind goes through its field.
-PLAIN_FIELDS = frozenset(
-    {"BigAutoField", "BigIntegerField", "BooleanField", "CharField", "FloatField", "IntegerField",
-     "PositiveIntegerField", "PositiveSmallIntegerField", "SmallIntegerField", "TextField"}
-)  # fmt: skip
 
-
-def _new_ids(model: type[Model], count: int) -> list[int]:
-    """`count` primary keys the table will never give out again: the rows are written with them."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the import's transaction holds the database's write lock, so nobody inserts in between
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
-        (top,) = cursor.fetchone()
-        return list(range(top + 1, top + 1 + count))
-
-
-def _db_moment(value: datetime | None) -> Any:
-    """A time as the database takes it: PostgreSQL the aware value, SQLite the UTC text Django writes."""
-    if value is None or connection.vendor == "postgresql":
-        return value
-    return str(value.astimezone(UTC).replace(tzinfo=None))
-
-
-def _column(field: Any, now: datetime) -> Any:
-    """How to read one column's database value from an instance."""
-    kind = field.get_internal_type()
-    name = field.attname
-    if field.is_relation:
-
-        def related(obj: Any) -> Any:
-            value = getattr(obj, name)
-            if value is None and field.is_cached(obj):  # made with an object saved since: take its new id
-                target = getattr(obj, field.name)
-                return target.pk if target is not None else None
-            return value
-
-        return related
-    if kind in PLAIN_FIELDS:
-        return lambda obj: getattr(obj, name)
-    if kind == "DateTimeField":
-        automatic = field.auto_now or field.auto_now_add
-        return lambda obj: _db_moment(getattr(obj, name) or (now if automatic else None))
-    return lambda obj: field.get_db_prep_save(getattr(obj, name), connection)
-
-
-def _insert(model: type[Model], objects: Sequence[Model]) -> None:
-    """Unsaved instances straight into their table, with ids reserved first unless they have theirs (so that
-    rows written after can point at them). Django's bulk insert compiles every value of every row through its
-    field, which costs more than all the rest of a month of a district's grid work."""
-    if not objects:
-        return
+def _save(model: type[Model], objects: Sequence[Model]) -> None:
+    """Unsaved instances straight into their table (`hall.bulk`: COPY on PostgreSQL, one executemany on SQLite),
+    ids reserved first unless they have theirs, so that rows written after can point at them."""
     missing = [obj for obj in objects if obj.pk is None]
-    for obj, pk in zip(missing, _new_ids(model, len(missing)), strict=True):
+    for obj, pk in zip(missing, bulk.new_ids(model, len(missing)), strict=True):
         obj.pk = pk
     now = timezone.now()
-    fields = list(model._meta.concrete_fields)
-    readers = [_column(field, now) for field in fields]
-    _write_rows(model, [str(field.column) for field in fields], ([read(obj) for read in readers] for obj in objects))
-
-
-def _write_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Rows of database values into the model's table: COPY on PostgreSQL, one executemany elsewhere."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows))
+    stamped = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    for obj in objects:
+        for name in stamped:
+            if getattr(obj, name) is None:
+                setattr(obj, name, now)
+    bulk.write(model, objects, with_id=True)
 
 
 # ---------------------------------------------------------------- writes
@@ -578,7 +518,7 @@ def _write_leaves(records: Sequence[LeaveRecord], people: _People) -> None:
         )
         leave.place_in(grid)
         rows.append(leave)
-    _insert(Leave, rows)
+    _save(Leave, rows)
 
 
 def _covers(records: Sequence[PatrolRecord], people: _People) -> dict[int, list[tuple[Region, date, date, int]]]:
@@ -608,11 +548,11 @@ def _write_patrols(records: Sequence[PatrolRecord], people: _People) -> int:
     for position, record in enumerate(records):
         by_worker.setdefault(record.worker, []).append((_aware(record.started_at), position))
     patrols: list[Patrol | None] = [None] * len(records)
-    ids = iter(_new_ids(Patrol, len(records)))
-    batches: list[list[Any]] = []  # rows of BATCH_COLUMNS
+    ids = iter(bulk.new_ids(Patrol, len(records)))
+    batches: list[Any] = []
     times: list[PatrolGridTime] = []
     total = 0
-    now = _db_moment(timezone.now())
+    now = timezone.now()
     for username, starts in by_worker.items():
         grid = people.grid[username]
         mine: list[Patrol] = []
@@ -639,22 +579,22 @@ def _write_patrols(records: Sequence[PatrolRecord], people: _People) -> int:
                 patrol.point_count = len(rows)
                 patrol.last_point_at = datetime.fromtimestamp(rows[-1][0] / 1000, tz=UTC)
                 total += len(rows)
-                first = datetime.fromtimestamp(rows[0][0] / 1000, tz=UTC)
-                # history is never sent again: the digest only has to name the points
-                digest = hashlib.sha256(array.tobytes()).hexdigest()
-                points = TrackBatch._meta.get_field("points").get_db_prep_save(rows, connection)
-                batches.append(
-                    [
-                        patrol.pk,
-                        "history",
-                        digest,
-                        points,
-                        len(rows),
-                        _db_moment(first),
-                        _db_moment(patrol.last_point_at),
-                        now,
-                    ]
-                )
+                for number, first in enumerate(range(0, len(rows), HISTORY_BATCH), start=1):
+                    chunk = rows[first : first + HISTORY_BATCH]
+                    batches.append(
+                        bulk.draft(
+                            TrackBatch,
+                            patrol_id=patrol.pk,
+                            batch_id=f"history-{number}",
+                            # history is never sent again: the digest only has to name the points
+                            digest=hashlib.sha256(array[first : first + HISTORY_BATCH].tobytes()).hexdigest(),
+                            points=chunk,
+                            count=len(chunk),
+                            first_at=datetime.fromtimestamp(chunk[0][0] / 1000, tz=UTC),
+                            last_at=datetime.fromtimestamp(chunk[-1][0] / 1000, tz=UTC),
+                            received_at=now,
+                        )
+                    )
         every = np.concatenate(arrays)
         track = analyse(
             np.round(every[:, 0] * 1000) / 1000.0,
@@ -674,44 +614,62 @@ def _write_patrols(records: Sequence[PatrolRecord], people: _People) -> int:
             return result
 
         times.extend(figures(mine, track, counted, polygons))
-    _insert(Patrol, [p for p in patrols if p is not None])
-    _write_rows(TrackBatch, BATCH_COLUMNS, batches)
-    _insert(PatrolGridTime, times)  # they take their patrols' ids
+    _save(Patrol, [p for p in patrols if p is not None])
+    bulk.write(TrackBatch, batches, with_id=False)
+    _save(PatrolGridTime, times)
     return total
 
 
-BATCH_COLUMNS = ("patrol_id", "batch_id", "digest", "points", "count", "first_at", "last_at", "received_at")
+# Points per stored batch: about a kilobyte of JSON, so that several batches share a database page (as the phone's
+# uploads of a minute or two do) instead of one half-empty page each.
+HISTORY_BATCH = 24
 
 
 def _write_visits(records: Sequence[VisitRecord], people: _People, households: dict[int, tuple[int, Region]]) -> None:
+    now = timezone.now()
     rows = []
     for record in records:
-        visit = HomeVisit(
-            household_id=record.household_id,
-            visitor=people.users[record.visitor],
-            visited_at=_aware(record.visited_at),
-            kind=record.kind,
-            met=record.met,
-            findings=record.findings.strip(),
-            needs=record.needs.strip(),
-            risks=record.risks.strip(),
-            risk_level=record.risk_level,
-            follow_up_on=record.follow_up_on,
+        grid = households[record.household_id][1]
+        rows.append(
+            bulk.draft(
+                HomeVisit,
+                household_id=record.household_id,
+                visitor_id=people.users[record.visitor].pk,
+                visited_at=_aware(record.visited_at),
+                kind=record.kind,
+                met=record.met,
+                findings=record.findings.strip(),
+                needs=record.needs.strip(),
+                risks=record.risks.strip(),
+                risk_level=record.risk_level,
+                follow_up_on=record.follow_up_on,
+                created_at=now,
+                grid_id=grid.pk,
+                region_path=grid.path,
+            )
         )
-        visit.place_in(households[record.household_id][1])
-        rows.append(visit)
-    _insert(HomeVisit, rows)
+    bulk.write(HomeVisit, rows, with_id=False)
 
 
 def _write_logs(records: Sequence[LogRecord], people: _People) -> None:
+    now = timezone.now()
     rows = []
     for record in records:
-        log = CommunityLog(
-            worker=people.users[record.worker], day=record.day, content=record.content.strip(), weather=record.weather
+        grid = people.grid[record.worker]
+        rows.append(
+            bulk.draft(
+                CommunityLog,
+                worker_id=people.users[record.worker].pk,
+                day=record.day,
+                weather=record.weather,
+                content=record.content.strip(),
+                created_at=now,
+                updated_at=now,
+                grid_id=grid.pk,
+                region_path=grid.path,
+            )
         )
-        log.place_in(people.grid[record.worker])
-        rows.append(log)
-    _insert(CommunityLog, rows)
+    bulk.write(CommunityLog, rows, with_id=False)
 
 
 def _write_problems(records: Sequence[ProblemRecord], people: _People, grids: list[Region | None]) -> None:
@@ -728,22 +686,24 @@ def _write_problems(records: Sequence[ProblemRecord], people: _People, grids: li
             version=1 + len(record.steps),
         )
         problem.place_in(grid)
-        status = ProblemStatus.OPEN
+        status: str = ProblemStatus.OPEN
         for step in record.steps:
-            status = ProblemStatus(PROBLEM_TRANSITIONS[status][step.action][0])
+            status = PROBLEM_TRANSITIONS[status][step.action][0]
             if step.action in (ProblemAction.SOLVE_ON_SPOT, ProblemAction.RESOLVE, ProblemAction.DISMISS):
                 problem.resolution = step.note.strip()
         problem.status = status
         problems.append(problem)
-    _insert(FoundProblem, problems)
-    events: list[ProblemEvent] = []
+    _save(FoundProblem, problems)
+    events: list[Any] = []
     for problem, record in zip(problems, records, strict=True):
+        recorder = people.users[record.recorder].pk
         events.append(
-            ProblemEvent(
-                problem=problem,
+            bulk.draft(
+                ProblemEvent,
+                problem_id=problem.pk,
                 action="record",
                 to_status=ProblemStatus.OPEN,
-                actor=people.users[record.recorder],
+                actor_id=recorder,
                 created_at=problem.found_at,
             )
         )
@@ -751,18 +711,19 @@ def _write_problems(records: Sequence[ProblemRecord], people: _People, grids: li
         for step in record.steps:
             target = PROBLEM_TRANSITIONS[status][step.action][0]
             events.append(
-                ProblemEvent(
-                    problem=problem,
+                bulk.draft(
+                    ProblemEvent,
+                    problem_id=problem.pk,
                     action=step.action,
                     from_status=status,
                     to_status=target,
-                    actor=people.users[step.actor],
+                    actor_id=people.users[step.actor].pk,
                     note=step.note.strip(),
                     created_at=_aware(step.at),
                 )
             )
-            status = ProblemStatus(target)
-    _insert(ProblemEvent, events)
+            status = target
+    bulk.write(ProblemEvent, events, with_id=False)
 
 
 def _write_assignments(
@@ -785,7 +746,7 @@ def _write_assignments(
         )
         assignment.place_in(grids[record.grid])
         rows.append(assignment)
-    _insert(GuideAssignment, rows)
+    _save(GuideAssignment, rows)
 
 
 __all__ = [
