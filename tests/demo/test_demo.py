@@ -99,3 +99,13 @@ def test_an_unknown_district_is_a_clear_error():
     with pytest.raises(CommandError):
         call_command("demo", district="999999", scale="small")
     assert not Region.objects.exists()
+
+
+def test_the_steps_run_in_the_order_of_their_apps_whatever_was_imported_first():
+    from django.utils.module_loading import autodiscover_modules
+
+    import civicgrid.evaluation.demo  # noqa: F401  (a step of a later app registered before the earlier ones)
+    from civicgrid.demo.hooks import ordered_steps
+
+    autodiscover_modules("demo")
+    assert [name for name, _step in ordered_steps()] == ["workorders", "hall", "registry", "gridwork", "evaluation"]

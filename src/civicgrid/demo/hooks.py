@@ -7,7 +7,8 @@ A module registers a step in its `demo.py` (found by autodiscovery when `civicgr
     @register("hall")
     def load_hall(context: DemoContext) -> str: ...   # returns a one-line summary
 
-Steps run in registration order, each with the same context; each must call services only and be idempotent.
+Steps run in the order of their apps in INSTALLED_APPS (a later app's data stands on an earlier one's: visits need
+the registry's households), whatever imported a `demo.py` first; each must call services only and be idempotent.
 """
 
 import random
@@ -31,6 +32,19 @@ class DemoContext:
 
 Step = Callable[[DemoContext], str]
 STEPS: list[tuple[str, Step]] = []
+
+
+def ordered_steps() -> list[tuple[str, Step]]:
+    """The registered steps by their app's place in INSTALLED_APPS."""
+    from django.apps import apps
+
+    places = {config.name: index for index, config in enumerate(apps.get_app_configs())}
+
+    def place(entry: tuple[str, Step]) -> int:
+        module = entry[1].__module__.removesuffix(".demo")
+        return places.get(module, len(places))
+
+    return sorted(STEPS, key=place)
 
 
 def register(name: str) -> Callable[[Step], Step]:

@@ -7,7 +7,7 @@ from django.utils.module_loading import autodiscover_modules
 from civicgrid.core.errors import DomainError
 from civicgrid.core.management_utils import fail_with_report
 from civicgrid.demo import generator
-from civicgrid.demo.hooks import STEPS, DemoContext
+from civicgrid.demo.hooks import DemoContext, ordered_steps
 from civicgrid.regions.models import Region
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         context = DemoContext(
             district=district, scale=options["scale"], seed=options["seed"], password=options["password"]
         )
-        for name, step in STEPS:
+        for name, step in ordered_steps():
             self.stdout.write(f"{name}: {step(context)}")
         self.stdout.write(
             f"\n演示区 {district.name} 已就绪（{time.monotonic() - started:.1f} 秒）。演示账号（密码均为 "
