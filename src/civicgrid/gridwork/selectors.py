@@ -123,6 +123,19 @@ def seconds_in_grid_on(*, worker: Any, day: date) -> int:
 # ---------------------------------------------------------------- the 4-hour rule
 
 
+def workers_meeting_the_rule(*, actor: Any, day: date) -> int:
+    """How many grid workers of the actor's grids have counted the day's hours already on `day`."""
+    grids = restrict(actor, Region.objects.filter(level=Level.GRID)).values("pk")
+    workers = Post.objects.filter(region_id__in=grids, role=Role.GRID_WORKER, is_active=True).values("user_id")
+    return (
+        PatrolGridTime.objects.filter(day=day, worker_id__in=workers)
+        .values("worker_id")
+        .annotate(total=Sum("seconds"))
+        .filter(total__gte=rules.DAILY_SECONDS)
+        .count()
+    )
+
+
 @dataclass
 class WorkerWeek:
     worker: Any

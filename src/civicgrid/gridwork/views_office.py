@@ -42,6 +42,7 @@ from civicgrid.regions.choices import Level
 from civicgrid.regions.models import Region
 
 APPROVER_ROLES: set[str] = {Role.GRID_LEADER, Role.COMMUNITY_HEAD}
+MAX_WORKER_ROWS = 60
 
 
 def _grids(actor: Any) -> list[Region]:
@@ -86,6 +87,8 @@ def four_hours(request: HttpRequest) -> HttpResponse:
             "next": report.week_start + timedelta(days=7) if report.week_start + timedelta(days=7) <= today else None,
             "met": sum(1 for w in report.workers if w.week_met),
             "covered": covered,
+            # a whole street or district is read by community first; one community's workers one by one
+            "show_workers": region is not None or len(report.workers) <= MAX_WORKER_ROWS,
         },
     )
 
