@@ -333,6 +333,11 @@ def community_logs(*, actor: Any) -> QuerySet[CommunityLog]:
     return _own_or_supervised(actor, CommunityLog.objects.select_related("worker", "grid"), "worker_id")
 
 
+def my_log(*, actor: Any, day: date) -> CommunityLog | None:
+    """The actor's own log of `day`, if written."""
+    return community_logs(actor=actor).filter(worker_id=getattr(actor, "pk", None), day=day).first()
+
+
 # ---------------------------------------------------------------- found problems and the grid council
 
 
@@ -366,6 +371,10 @@ def guide() -> QuerySet[GuideCategory]:
     return GuideCategory.objects.prefetch_related(
         "subcategories", Prefetch("subcategories__tasks", queryset=GuideTask.objects.filter(is_active=True))
     )
+
+
+def guide_tasks() -> QuerySet[GuideTask]:
+    return GuideTask.objects.filter(is_active=True)
 
 
 def guide_task(*, code: str) -> GuideTask:
