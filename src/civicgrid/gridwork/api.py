@@ -22,7 +22,6 @@ from ninja.errors import HttpError
 from civicgrid.core.errors import ValidationError
 from civicgrid.gridwork import rules, selectors, services
 from civicgrid.gridwork.choices import PROBLEM_OPEN_STATUSES, AssignmentStatus
-from civicgrid.gridwork.models import CommunityLog
 from civicgrid.gridwork.permissions import own_grids
 from civicgrid.gridwork.schemas import (
     AssignIn,
@@ -139,7 +138,7 @@ def today(request: HttpRequest) -> Any:
         .filter(status__in=PROBLEM_OPEN_STATUSES, grid__in=grids)
         .count(),
         "assignments": list(assignments),
-        "log_written": CommunityLog.objects.filter(worker_id=actor.pk, day=day).exists(),
+        "log_written": selectors.my_log(actor=actor, day=day) is not None,
     }
 
 

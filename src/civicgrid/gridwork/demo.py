@@ -227,10 +227,11 @@ class Planner:
             for day in self.working:
                 if (grid.region.pk, day) in on_leave or (day == self.today and grid.worker in self.live_workers):
                     continue
-                if self.rng.random() > diligence + 0.04:
-                    continue
+                covering = cover.get((grid.region.pk, day))
+                if covering is None and self.rng.random() > diligence + 0.04:
+                    continue  # a day missed (covering a partner's grid is never skipped)
                 hours = min(max(self.rng.gauss(4.6 if diligence > 0.9 else 4.1, 0.45), 1.0), 6.5)
-                self._day(grid, day, hours, cover.get((grid.region.pk, day)))
+                self._day(grid, day, hours, covering)
             self._visits(grid)
             self._assignments(grid)
         return self.plan_
@@ -238,8 +239,10 @@ class Planner:
     def _leaves(self) -> dict[tuple[int, date], Grid]:
         days: dict[tuple[int, date], Grid] = {}
         past = [day for day in self.working if day < self.today]
-        for grid in self.grids.values():
-            if not grid.leader or self.rng.random() > 0.04 or len(past) < 5:
+        paired = [g for g in self.grids.values() if g.leader and g.region.partner_id in self.grids]
+        for number, grid in enumerate(paired):
+            # about one worker in 25 took leave this month (at least one, so the cover shows)
+            if len(past) < 5 or (number and self.rng.random() > 0.04):
                 continue
             first = self.rng.randrange(0, len(past) - 3)
             span = past[first : first + self.rng.randint(1, 3)]

@@ -123,6 +123,19 @@ def seconds_in_grid_on(*, worker: Any, day: date) -> int:
 # ---------------------------------------------------------------- the 4-hour rule
 
 
+def workers_meeting_the_rule(*, actor: Any, day: date) -> int:
+    """How many grid workers of the actor's grids have counted the day's hours already on `day`."""
+    grids = restrict(actor, Region.objects.filter(level=Level.GRID)).values("pk")
+    workers = Post.objects.filter(region_id__in=grids, role=Role.GRID_WORKER, is_active=True).values("user_id")
+    return (
+        PatrolGridTime.objects.filter(day=day, worker_id__in=workers)
+        .values("worker_id")
+        .annotate(total=Sum("seconds"))
+        .filter(total__gte=rules.DAILY_SECONDS)
+        .count()
+    )
+
+
 @dataclass
 class WorkerWeek:
     worker: Any
@@ -320,6 +333,11 @@ def community_logs(*, actor: Any) -> QuerySet[CommunityLog]:
     return _own_or_supervised(actor, CommunityLog.objects.select_related("worker", "grid"), "worker_id")
 
 
+def my_log(*, actor: Any, day: date) -> CommunityLog | None:
+    """The actor's own log of `day`, if written."""
+    return community_logs(actor=actor).filter(worker_id=getattr(actor, "pk", None), day=day).first()
+
+
 # ---------------------------------------------------------------- found problems and the grid council
 
 
@@ -353,6 +371,10 @@ def guide() -> QuerySet[GuideCategory]:
     return GuideCategory.objects.prefetch_related(
         "subcategories", Prefetch("subcategories__tasks", queryset=GuideTask.objects.filter(is_active=True))
     )
+
+
+def guide_tasks() -> QuerySet[GuideTask]:
+    return GuideTask.objects.filter(is_active=True)
 
 
 def guide_task(*, code: str) -> GuideTask:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civicgrid.core.errors import DomainError
-from civicgrid.core.jurisdiction import restrict
 from civicgrid.core.views import page_of, query_without_page
 from civicgrid.gridwork import selectors, services
 from civicgrid.gridwork.choices import (
@@ -33,19 +32,21 @@ from civicgrid.gridwork.forms import (
     MeetingForm,
     first_error,
 )
-from civicgrid.gridwork.models import CouncilMeeting, GuideAssignment, GuideTask
+from civicgrid.gridwork.models import CouncilMeeting, GuideAssignment
 from civicgrid.gridwork.permissions import own_grids
 from civicgrid.gridwork.views import date_param, is_supervisor, one
 from civicgrid.people.choices import Role
 from civicgrid.people.permissions import holds_role
+from civicgrid.regions import selectors as regions
 from civicgrid.regions.choices import Level
 from civicgrid.regions.models import Region
 
 APPROVER_ROLES: set[str] = {Role.GRID_LEADER, Role.COMMUNITY_HEAD}
+MAX_WORKER_ROWS = 60
 
 
 def _grids(actor: Any) -> list[Region]:
-    return list(restrict(actor, Region.objects.filter(level=Level.GRID)).select_related("parent").order_by("code"))
+    return list(regions.regions(actor=actor).filter(level=Level.GRID).select_related("parent").order_by("code"))
 
 
 def _grids_where(actor: Any, roles: set[str] | set[Role]) -> list[Region]:
@@ -65,7 +66,7 @@ def four_hours(request: HttpRequest) -> HttpResponse:
     week = date_param(request.GET.get("week", "")) or today
     if abs((week - today).days) > 3660:
         week = today
-    communities = list(restrict(user, Region.objects.filter(level=Level.COMMUNITY)).order_by("code"))
+    communities = list(regions.regions(actor=user).filter(level=Level.COMMUNITY).order_by("code"))
     code = request.GET.get("region", "").strip()[:15]
     region = next((c for c in communities if c.code == code), None)
     report = selectors.four_hour_report(actor=user, week_start=week, region=region, today=today)
@@ -86,6 +87,8 @@ def four_hours(request: HttpRequest) -> HttpResponse:
             "next": report.week_start + timedelta(days=7) if report.week_start + timedelta(days=7) <= today else None,
             "met": sum(1 for w in report.workers if w.week_met),
             "covered": covered,
+            # a whole street or district is read by community first; one community's workers one by one
+            "show_workers": region is not None or len(report.workers) <= MAX_WORKER_ROWS,
         },
     )
 
@@ -325,7 +328,7 @@ def guide(request: HttpRequest) -> HttpResponse:
         "gridwork/guide.html",
         {
             "guide": selectors.guide(),
-            "tasks": GuideTask.objects.filter(is_active=True).count(),
+            "tasks": selectors.guide_tasks().count(),
             "may_assign": holds_role(request.user, {Role.COMMUNITY_HEAD}),
         },
     )

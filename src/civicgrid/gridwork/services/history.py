@@ -215,27 +215,27 @@ def history_import(
         + [r.assigned_by for r in assignments]
         + [r.completed_by for r in assignments]
     )
-    found: list[str] = []
-    found += _check_leaves(leaves, people, now)
-    found += _check_patrols(patrols, people, now)
-    households = _households({r.household_id for r in visits})
-    found += _check_visits(visits, people, households, now)
-    found += _check_logs(logs, people, now)
-    grids = _problem_grids(problems, people)
-    found += _check_problems(problems, people, grids, now)
-    tasks = {t.code: t for t in GuideTask.objects.filter(code__in={r.task for r in assignments}, is_active=True)}
-    assign_grids = {g.code: g for g in Region.objects.filter(code__in={r.grid for r in assignments}, level=Level.GRID)}
-    found += _check_assignments(assignments, people, tasks, assign_grids, now)
-    if found:
-        more = len(found) - MAX_LISTED
-        raise HistoryRejected(found[:MAX_LISTED] + ([_("另有 %(n)s 处错误。") % {"n": more}] if more > 0 else []))
-    with transaction.atomic():
+    with transaction.atomic():  # checked and written under one lock: nothing changes in between
+        found: list[str] = []
+        found += _check_leaves(leaves, people, now)
+        found += _check_patrols(patrols, people, now)
+        households = _households({r.household_id for r in visits})
+        found += _check_visits(visits, people, households, now)
+        found += _check_logs(logs, people, now)
+        grids = _problem_grids(problems, people)
+        found += _check_problems(problems, people, grids, now)
+        tasks = {t.code: t for t in GuideTask.objects.filter(code__in={r.task for r in assignments}, is_active=True)}
+        places = {g.code: g for g in Region.objects.filter(code__in={r.grid for r in assignments}, level=Level.GRID)}
+        found += _check_assignments(assignments, people, tasks, places, now)
+        if found:
+            more = len(found) - MAX_LISTED
+            raise HistoryRejected(found[:MAX_LISTED] + ([_("另有 %(n)s 处错误。") % {"n": more}] if more > 0 else []))
         _write_leaves(leaves, people)
         points = _write_patrols(patrols, people)
         _write_visits(visits, people, households)
         _write_logs(logs, people)
         _write_problems(problems, people, grids)
-        _write_assignments(assignments, people, tasks, assign_grids)
+        _write_assignments(assignments, people, tasks, places)
         result = HistoryResult(
             leaves=len(leaves),
             patrols=len(patrols),
@@ -255,7 +255,9 @@ def history_import(
 def _check_leaves(records: Sequence[LeaveRecord], people: _People, now: datetime) -> list[str]:
     found: list[str] = []
     standing: dict[str, list[tuple[date, date]]] = {}
-    for leave in Leave.objects.filter(worker__username__in=[r.worker for r in records], status__in=LEAVE_STANDING):
+    for leave in Leave.objects.filter(
+        worker__username__in=[r.worker for r in records], status__in=LEAVE_STANDING
+    ).select_related("worker"):
         standing.setdefault(leave.worker.username, []).append((leave.starts_on, leave.ends_on))
     for number, record in enumerate(records, start=1):
         where = f"leave #{number}"

@@ -91,7 +91,10 @@
     line.setLatLngs(state.line);
     var last = state.line[state.line.length - 1];
     if (last) {
-      if (here) { here.setLatLng(last); } else { here = L.circleMarker(last, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(map); }
+      if (here) { here.setLatLng(last); } else {
+        here = L.circleMarker(last, { radius: 7, color: "#fff", weight: 2, fillColor: "#1f6feb", fillOpacity: 1 }).addTo(map);
+        map.setView(last, Math.max(map.getZoom(), 16));  // the first fix: show the streets around the worker
+      }
     }
   }
   function showFigures(patrol) {
