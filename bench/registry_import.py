@@ -96,7 +96,10 @@ def prepare() -> None:
             # the buildings stay, the people go to the file
             places.append(FilesChunk(estates=chunk.estates, buildings=chunk.buildings, facilities=chunk.facilities,
                                      entrances=chunk.entrances))  # fmt: skip
-    services.bulk_load(actor=None, chunks=places, label="bench: buildings")
+    from civicgrid.registry.models import Building
+
+    if not Building.objects.exists():  # a second prepare only writes the file again (same seed, same buildings)
+        services.bulk_load(actor=None, chunks=places, label="bench: buildings")
     print(f"{count:,} residents written to {CSV_PATH} ({CSV_PATH.stat().st_size / 1e6:.0f} MB) "
           f"and their buildings loaded in {time.monotonic() - started:.0f} s")  # fmt: skip
 
