@@ -216,9 +216,9 @@ class Generator:
     def phone(self) -> str:
         return f"140{int(self.random() * 10**8):08d}"
 
-    def id_number(self, ago: int, male: bool, floating: bool) -> str:
-        """A demo number not given out yet for someone born `ago` days ago: another order digit, another place,
-        then the day before."""
+    def id_number(self, ago: int, male: bool, floating: bool) -> tuple[str, int]:
+        """A demo number not given out yet for someone born `ago` days ago (another order digit, another place,
+        then the day before), and the day of birth it carries."""
         random, taken = self.random, self.taken
         digits = MALE_DIGITS if male else FEMALE_DIGITS
         places = ELSEWHERE if floating else NANJING
@@ -230,9 +230,9 @@ class Generator:
                 number = demo_id_number(place, text, date_sum, digits[(start + k) % 5])
                 if number not in taken:
                     taken.add(number)
-                    return number
+                    return number, ago
             ago += 1
-        return ""  # nothing free (never at the demo's size): the resident is filed without a number
+        return "", ago  # nothing free (never at the demo's size): the resident is filed without a number
 
     def members(self, owner: bool) -> list[tuple[int, bool, str]]:
         """(age, male, relation) of a household's people, by a city's household structure."""
@@ -327,7 +327,7 @@ class Generator:
         occupation = "退休" if "retired" in tags else (self.pick(OCCUPATIONS) if adult and age < 60 else "")
         inflow = floating_since = None
         registered_address, native_place = home[5], ""
-        number = self.id_number(ago, male, floating)
+        number, ago = self.id_number(ago, male, floating)
         if floating:
             inflow = self.inflow[bisect(self.inflow_weights, random() * self.inflow_weights[-1])]
             floating_since = self.day(self.between(30, 8 * 365))

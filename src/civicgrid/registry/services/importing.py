@@ -2,7 +2,7 @@
 of one row, and the cells read as text."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 
@@ -105,13 +105,6 @@ class Importer(Protocol):
 def import_paths(actor: Any) -> tuple[str, ...] | None:
     """Where the actor may import (None: everywhere, the system or a superuser)."""
     return None if actor is None else policy.allowed_paths(actor, "import")
-
-
-@dataclass
-class Found:
-    """Records of the database an importer looks rows up in, loaded once per import."""
-
-    by_key: dict[Any, Any] = field(default_factory=dict)
 
 
 def not_in_reach(what: str) -> str:
