@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
@@ -37,7 +38,18 @@ from civicgrid.regions.choices import GridKind, Level  # noqa: E402
 from civicgrid.regions.models import Region  # noqa: E402
 from civicgrid.registry import demo, services  # noqa: E402
 from civicgrid.registry.choices import CodeList, HousingStatus, ResidenceStatus  # noqa: E402
-from civicgrid.registry.models import Code, Household, ImportBatch, PastMembership, Resident, ResidentTag  # noqa: E402
+from civicgrid.registry.models import (  # noqa: E402
+    Building,
+    Code,
+    Entrance,
+    Estate,
+    Household,
+    ImportBatch,
+    Organisation,
+    PastMembership,
+    Resident,
+    ResidentTag,
+)
 from civicgrid.registry.services.loader import FilesChunk  # noqa: E402
 
 VAR = Path(__file__).resolve().parent.parent / "var" / "bench"
@@ -96,17 +108,21 @@ def prepare() -> None:
             # the buildings stay, the people go to the file
             places.append(FilesChunk(estates=chunk.estates, buildings=chunk.buildings, facilities=chunk.facilities,
                                      entrances=chunk.entrances))  # fmt: skip
+    empty(everything=True)  # the buildings of this very draw (another draw's rooms would not match the file)
     services.bulk_load(actor=None, chunks=places, label="bench: buildings")
     print(f"{count:,} residents written to {CSV_PATH} ({CSV_PATH.stat().st_size / 1e6:.0f} MB) "
           f"and their buildings loaded in {time.monotonic() - started:.0f} s")  # fmt: skip
 
 
-def empty() -> None:
+def empty(*, everything: bool = False) -> None:
+    """No residents and households (and with `everything`, no buildings, estates or organisations either)."""
+    places = (Organisation, Building.facilities.through, Entrance, Building, Estate) if everything else ()
     with transaction.atomic(), connection.cursor() as cursor:
-        for model in (ResidentTag, PastMembership, Resident, Household):
+        for model in (ResidentTag, PastMembership, Resident, Household, *places):
             table = connection.ops.quote_name(model._meta.db_table)
             cursor.execute(f"TRUNCATE {table} CASCADE" if connection.vendor == "postgresql" else f"DELETE FROM {table}")
-        ImportBatch.objects.exclude(file_name="bench: buildings").delete()
+        batches = ImportBatch.objects.all() if everything else ImportBatch.objects.exclude(file_name="bench: buildings")
+        batches.delete()
 
 
 def bare_copy() -> float:
@@ -152,8 +168,8 @@ def run() -> None:
           f"{batch.imported_rows:,} imported, {batch.error_rows:,} bad rows, created {batch.created}; "
           f"{seconds:.1f} s wall, {cpu:.1f} s CPU of this process; {batch.total_rows / seconds:,.0f} rows/s; "
           f"load average before {load:.2f}, after {os.getloadavg()[0]:.2f}")  # fmt: skip
-    for error in batch.errors[:5]:
-        print("  ", error)
+    for message, count in Counter(e["message"] for e in batch.errors).most_common(5):
+        print(f"   {count:,} rows: {message}")
     copy = bare_copy()
     print(f"{connection.vendor}: bare copy of the same {Resident.objects.count():,} resident rows into a twin table: "
           f"{copy:.1f} s; import / bare copy = {seconds / copy:.1f}")  # fmt: skip

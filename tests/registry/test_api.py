@@ -169,3 +169,10 @@ def test_two_clerks_registering_the_same_person_at_once_one_wins(tree):
     refusal = next(o for o in outcomes if not isinstance(o, Resident))
     assert "已" in refusal.message and "登记" in refusal.message
     assert Resident.objects.count() == 1
+
+
+def test_the_registry_is_in_the_openapi_file(places):
+    paths = client_for(places.tree.admin).get("/api/v1/openapi.json").json()["paths"]
+    wanted = ("residents", "households/{household_id}", "reveal", "completeness", "ledgers/{key}/export", "imports")
+    for path in wanted:
+        assert f"/api/v1/registry/{path}" in paths, path

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from civicgrid.demo import generator
@@ -48,6 +49,11 @@ def test_every_comprehensive_grid_has_households_buildings_and_residents_with_de
     assert Resident.objects.values("id_number").distinct().count() == Resident.objects.count()
     for code in Organisation.objects.values_list("uscc", flat=True):
         assert uscc.is_valid(code)
+    # care tags fit the ages (as an import of the demo's own ledger would check)
+    from civicgrid.registry.validation import check_tags_fit
+
+    for person in Resident.objects.prefetch_related("tags"):
+        check_tags_fit(person.tags.all(), person.birth_date, timezone.localdate())
     # phones use the machine-to-machine segment 140, never a person's mobile
     assert not Resident.objects.exclude(phone="").exclude(phone__startswith="140").exists()
 

@@ -123,12 +123,11 @@ def check_uscc(value: str | None, *, field: str = "uscc") -> str:
 
 
 def check_name(value: str | None, *, field: str = "name", label: str = "") -> str:
-    label = label or _("姓名")
     name = re.sub(r"\s+", " ", value or "").strip()
     if not name:
-        raise _invalid(field, _("请填写%(label)s。") % {"label": label})
+        raise _invalid(field, _("请填写%(label)s。") % {"label": label or _("姓名")})
     if len(name) > 40 or not NAME.match(name):
-        raise _invalid(field, _("%(label)s应为 2 到 40 个汉字或字母。") % {"label": label})
+        raise _invalid(field, _("%(label)s应为 2 到 40 个汉字或字母。") % {"label": label or _("姓名")})
     return name
 
 

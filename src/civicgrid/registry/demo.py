@@ -118,6 +118,13 @@ def _place_sum(place: str) -> int:
     return sum(int(c) * w for c, w in zip(place, WEIGHTS[:6], strict=True))
 
 
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def date_parts(day: date) -> tuple[str, str, int]:
     """A date as ISO text, as the digits 7-14 of an ID number, and those digits' weighted sum."""
     text = f"{day.year:04d}{day.month:02d}{day.day:02d}"
@@ -159,6 +166,8 @@ class Generator:
         # every day back to 115 years ago: ISO text, the YYYYMMDD of an ID number, and its weighted digit sum
         start = self.today.toordinal()
         self.days = [date_parts(date.fromordinal(start - ago)) for ago in range(115 * 366)]
+        # days back to the first day one is `age` years old (birthdays on 29 February fall on 28 February)
+        self.years_ago = [start - _years_before(self.today, age).toordinal() for age in range(112)]
         self.male_names = list(ChineseNames.first_names_male)
         self.female_names = list(ChineseNames.first_names_female)
         self.counts = {"elderly_alone": 0, "disabled": 0, "low_income": 0, "floating": 0, "key_persons": 0}
@@ -207,9 +216,9 @@ class Generator:
     def phone(self) -> str:
         return f"140{int(self.random() * 10**8):08d}"
 
-    def id_number(self, ago: int, male: bool, floating: bool) -> str:
-        """A demo number not given out yet for someone born `ago` days ago: another order digit, another place,
-        then the day before."""
+    def id_number(self, ago: int, male: bool, floating: bool) -> tuple[str, int]:
+        """A demo number not given out yet for someone born `ago` days ago (another order digit, another place,
+        then the day before), and the day of birth it carries."""
         random, taken = self.random, self.taken
         digits = MALE_DIGITS if male else FEMALE_DIGITS
         places = ELSEWHERE if floating else NANJING
@@ -221,9 +230,9 @@ class Generator:
                 number = demo_id_number(place, text, date_sum, digits[(start + k) % 5])
                 if number not in taken:
                     taken.add(number)
-                    return number
+                    return number, ago
             ago += 1
-        return ""  # nothing free (never at the demo's size): the resident is filed without a number
+        return "", ago  # nothing free (never at the demo's size): the resident is filed without a number
 
     def members(self, owner: bool) -> list[tuple[int, bool, str]]:
         """(age, male, relation) of a household's people, by a city's household structure."""
@@ -273,7 +282,8 @@ class Generator:
             relation = "son" if male else "daughter"
         elif relation == "father":
             relation = "father" if male else "mother"
-        ago = age * 365 + 1 + int(random() * 365)
+        first, last = self.years_ago[age], self.years_ago[age + 1]  # born within that year of age exactly
+        ago = first + int(random() * (last - first))
         name = self.name(surname if relation in ("head", "son", "daughter") else None, male)
         adult = age >= 18
         tags: list[str] = []
@@ -317,7 +327,7 @@ class Generator:
         occupation = "退休" if "retired" in tags else (self.pick(OCCUPATIONS) if adult and age < 60 else "")
         inflow = floating_since = None
         registered_address, native_place = home[5], ""
-        number = self.id_number(ago, male, floating)
+        number, ago = self.id_number(ago, male, floating)
         if floating:
             inflow = self.inflow[bisect(self.inflow_weights, random() * self.inflow_weights[-1])]
             floating_since = self.day(self.between(30, 8 * 365))

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.core.errors import NotFound, PermissionDenied
@@ -581,6 +581,3 @@ def import_batches(*, actor: Any) -> QuerySet[ImportBatch]:
 
 def import_batch(*, actor: Any, batch_id: int) -> ImportBatch:
     return _get(policy.visible(actor, ImportBatch.objects.all()), pk=batch_id)
-
-
-__all__ = ["Prefetch"]

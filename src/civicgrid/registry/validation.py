@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +27,11 @@ from civicgrid.registry.models import Code
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 SEPARATORS = re.compile(r"[,，、;；/|]+")
+# Labels of the fields checked on every row of an import: translated only when a message needs one.
+BIRTH_LABEL = gettext_lazy("出生日期")
+RESIDENCE_LABEL = gettext_lazy("人口类型")
+HOUSING_LABEL = gettext_lazy("住房性质")
+FLOOR_LABEL = gettext_lazy("楼层")
 
 
 def invalid(field_name: str, message: str) -> ValidationError:
@@ -51,7 +57,7 @@ class CodeBook:
             (c for (lst, _c), c in self.by_code.items() if lst == CodeList.RELATION and c.extra.get("head")), None
         )
 
-    def find(self, list_name: str, value: Any, *, field_name: str, label: str) -> Code | None:
+    def find(self, list_name: str, value: Any, *, field_name: str, label: Any) -> Code | None:
         """The code for a code or a name of list `list_name`; None for an empty value; a ValidationError otherwise."""
         if value is None or isinstance(value, Code):
             return value
@@ -63,7 +69,7 @@ class CodeBook:
             raise invalid(field_name, _("%(label)s“%(value)s”不在代码表中。") % {"label": label, "value": text[:30]})
         return found
 
-    def find_many(self, lists: Iterable[str], values: Any, *, field_name: str, label: str) -> list[Code]:
+    def find_many(self, lists: Iterable[str], values: Any, *, field_name: str, label: Any) -> list[Code]:
         """Codes of any of `lists` from a list, or a text separated by commas, 、 or semicolons."""
         if values is None or values == "":
             return []
@@ -91,7 +97,7 @@ class CodeBook:
 
 
 def parse_date(
-    value: Any, *, field_name: str, label: str, allow_future: bool = False, today: date | None = None
+    value: Any, *, field_name: str, label: Any, allow_future: bool = False, today: date | None = None
 ) -> date | None:
     if value is None or value == "":
         return None
@@ -135,28 +141,39 @@ def parse_sex(value: Any, *, field_name: str = "sex") -> str | None:
     return str(table[text])
 
 
-def _choice(enum: Any, value: Any, *, field_name: str, label: str, default: str) -> str:
+@lru_cache(maxsize=64)
+def _choice_table(enum: Any, language: str) -> tuple[dict[str, str], str]:
+    """An enumeration's values and labels (in Chinese and in the user's language) -> value, and the labels' list."""
+    table: dict[str, str] = {}
+    for member in enum:
+        table[member.value] = member.value
+        table[str(member.label)] = member.value
+        with translation.override("zh-hans"):
+            table[str(member.label)] = member.value
+    return table, "、".join(str(m.label) for m in enum)
+
+
+def _choice(enum: Any, value: Any, *, field_name: str, label: Any, default: str) -> str:
     if value is None or value == "":
         return default
-    text = str(value).strip()
-    for member in enum:
-        if text in (member.value, str(member.label)):
-            return str(member.value)
-    options = "、".join(str(m.label) for m in enum)
-    raise invalid(field_name, _("%(label)s应为：%(options)s。") % {"label": label, "options": options})
+    table, options = _choice_table(enum, translation.get_language() or "")
+    found = table.get(str(value).strip())
+    if found is None:
+        raise invalid(field_name, _("%(label)s应为：%(options)s。") % {"label": label, "options": options})
+    return found
 
 
 def parse_residence_status(value: Any, *, field_name: str = "residence_status") -> str:
     return _choice(
-        ResidenceStatus, value, field_name=field_name, label=_("人口类型"), default=ResidenceStatus.REGISTERED
+        ResidenceStatus, value, field_name=field_name, label=RESIDENCE_LABEL, default=ResidenceStatus.REGISTERED
     )
 
 
 def parse_housing_status(value: Any, *, field_name: str = "housing_status") -> str:
-    return _choice(HousingStatus, value, field_name=field_name, label=_("住房性质"), default=HousingStatus.OWNER)
+    return _choice(HousingStatus, value, field_name=field_name, label=HOUSING_LABEL, default=HousingStatus.OWNER)
 
 
-def parse_bool(value: Any, *, field_name: str, label: str) -> bool:
+def parse_bool(value: Any, *, field_name: str, label: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value or "").strip().lower()
@@ -167,7 +184,7 @@ def parse_bool(value: Any, *, field_name: str, label: str) -> bool:
     raise invalid(field_name, _("%(label)s应为“是”或“否”。") % {"label": label})
 
 
-def parse_int(value: Any, *, field_name: str, label: str, low: int, high: int, required: bool = False) -> int | None:
+def parse_int(value: Any, *, field_name: str, label: Any, low: int, high: int, required: bool = False) -> int | None:
     if value is None or value == "":
         if required:
             raise invalid(field_name, _("请填写%(label)s。") % {"label": label})
@@ -182,7 +199,7 @@ def parse_int(value: Any, *, field_name: str, label: str, low: int, high: int, r
     return number
 
 
-def parse_decimal(value: Any, *, field_name: str, label: str, high: Decimal) -> Decimal | None:
+def parse_decimal(value: Any, *, field_name: str, label: Any, high: Decimal) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
@@ -194,7 +211,7 @@ def parse_decimal(value: Any, *, field_name: str, label: str, high: Decimal) -> 
     return number
 
 
-def parse_text(value: Any, *, field_name: str, label: str, max_length: int, required: bool = False) -> str:
+def parse_text(value: Any, *, field_name: str, label: Any, max_length: int, required: bool = False) -> str:
     text = re.sub(r"\s+", " ", str(value if value is not None else "")).strip()
     if required and not text:
         raise invalid(field_name, _("请填写%(label)s。") % {"label": label})
@@ -247,7 +264,7 @@ RESIDENT_CODES = {
 def clean_identity(*, id_number: Any, birth_date: Any, sex: Any, today: date) -> tuple[str, date, str]:
     """ID number, birth date and sex agreeing with each other. Without an ID number, birth date and sex are
     required; with one, they are read from it, and any entered value must agree with it."""
-    entered_birth = parse_date(birth_date, field_name="birth_date", label=_("出生日期"), today=today)
+    entered_birth = parse_date(birth_date, field_name="birth_date", label=BIRTH_LABEL, today=today)
     entered_sex = parse_sex(sex)
     number = str(id_number or "").strip()
     if not number:

@@ -141,10 +141,8 @@ def import_result(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @files_page
 def import_errors(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = selectors.import_batch(actor=request.user, batch_id=batch_id)
-    if not batch.error_file:
-        raise Http404
-    return xlsx_response(bytes(batch.error_file), _("导入错误行-%(n)s.xlsx") % {"n": batch.pk})
+    content, number = services.import_error_file(actor=request.user, batch_id=batch_id)
+    return xlsx_response(content, _("导入错误行-%(n)s.xlsx") % {"n": number})
 
 
 @files_page

@@ -3,7 +3,7 @@ transaction, locks what it changes, checks the policy (`registry.policy`) and wr
 
 from civicgrid.registry.services.codes import CodesLoaded, CodesRejected, codes_load, default_codes_path
 from civicgrid.registry.services.exports import ExportFile, ledger_export
-from civicgrid.registry.services.imports import ImportRejected, import_file, template_workbook
+from civicgrid.registry.services.imports import ImportRejected, import_error_file, import_file, template_workbook
 from civicgrid.registry.services.loader import FilesChunk, Loaded, bulk_load
 from civicgrid.registry.services.organisations import (
     organisation_check_risks,
@@ -49,6 +49,7 @@ __all__ = [
     "household_check_risks",
     "household_create",
     "household_update",
+    "import_error_file",
     "import_file",
     "ledger_export",
     "organisation_check_risks",

@@ -22,8 +22,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from civicgrid.core import audit
-from civicgrid.core.errors import ValidationError
+from civicgrid.core import audit, personal_data
+from civicgrid.core.errors import NotFound, ValidationError
 from civicgrid.regions.models import Region
 from civicgrid.registry import bulk, policy
 from civicgrid.registry.choices import ImportKind, ImportMode, ImportStatus
@@ -186,6 +186,29 @@ def import_file(
     return batch
 
 
+def import_error_file(*, actor: Any, batch_id: int) -> tuple[bytes, int]:
+    """The file of an import's bad rows (the clerk's own values: whole ID numbers and phones) for whoever may
+    import where the batch belongs; every download is written to the personal-data access log."""
+    from civicgrid.registry import selectors
+
+    batch = selectors.import_batch(actor=actor, batch_id=batch_id)
+    if not batch.error_file:
+        raise NotFound()
+    policy.require(actor, "import", batch.region_path)
+    personal_data.log_export(
+        actor=actor,
+        model=ImportBatch,
+        what=_("导入错误行（%(file)s）") % {"file": batch.file_name},
+        subject=f"import:{batch.pk}",
+        count=batch.error_rows,
+        fields=["id_number", "phone"],
+        unmasked=True,
+        reason=_("下载导入错误行以改正后重新导入"),
+        region_path=batch.region_path,
+    )
+    return bytes(batch.error_file), batch.pk
+
+
 def error_workbook(kind: str, headers: list[str], errors: list[RowError], bad: dict[int, list[Any]]) -> bytes:
     """The bad rows as the clerk wrote them, with what is wrong in a last column: fix and import again."""
     problems: dict[int, list[str]] = defaultdict(list)
@@ -223,4 +246,4 @@ def template_workbook(kind: str) -> bytes:
     )
 
 
-__all__ = ["ImportRejected", "common_path", "error_workbook", "import_file", "template_workbook"]
+__all__ = ["ImportRejected", "common_path", "error_workbook", "import_error_file", "import_file", "template_workbook"]

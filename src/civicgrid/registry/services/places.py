@@ -22,6 +22,7 @@ from civicgrid.registry.choices import CodeList, HouseholdStatus
 from civicgrid.registry.models import Building, Entrance, Estate, Household
 from civicgrid.registry.services.common import changed_fields, grid_by_code, locked, masked_snapshot
 from civicgrid.registry.validation import (
+    FLOOR_LABEL,
     CodeBook,
     invalid,
     parse_date,
@@ -297,7 +298,7 @@ def floor_of_room(room: str, building: Building) -> int | None:
 
 
 def check_floor(floor: Any, building: Building, room: str) -> int:
-    number = parse_int(floor, field_name="floor", label=_("楼层"), low=-20, high=200)
+    number = parse_int(floor, field_name="floor", label=FLOOR_LABEL, low=-20, high=200)
     if number is None:
         number = floor_of_room(room, building)
         if number is None:
