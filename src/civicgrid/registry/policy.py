@@ -4,7 +4,7 @@
 The grids covered come from `civicgrid.gridwork.selectors.covered_grids(actor, on=date)`: leave is recorded there.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -76,14 +76,23 @@ def covered_grid_paths(actor: Any) -> tuple[str, ...]:
     """Paths of the grids the actor covers today for an A/B partner on leave (only grid workers cover)."""
     if not _active(actor) or not any(post.role == Role.GRID_WORKER for post in actor.active_posts()):
         return ()
-    cached = getattr(actor, "_registry_covered", None)
-    if cached is not None:
-        return cached
     from civicgrid.gridwork.selectors import covered_grids  # gridwork records leave; it imports the registry
 
-    paths = tuple(covered_grids(actor, on=timezone.localdate()).values_list("path", flat=True))
-    actor._registry_covered = paths
-    return paths
+    def paths() -> tuple[str, ...]:
+        return tuple(covered_grids(actor, on=timezone.localdate()).values_list("path", flat=True))
+
+    return _per_posts(actor, "_registry_covered", paths)
+
+
+def _per_posts[T](actor: Any, name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept on the user object for as long as its cached posts are (a request; `forget_posts` ends it)."""
+    posts = actor.active_posts()
+    found = actor.__dict__.get(name)
+    if found is not None and found[0] is posts:
+        return found[1]
+    value = compute()
+    actor.__dict__[name] = (posts, value)
+    return value
 
 
 def _posts_for(actor: Any, action: str) -> list[Any]:
@@ -175,10 +184,8 @@ def visible_grids(actor: Any) -> QuerySet[Any] | None:
         return None
     grids = Region.objects.filter(level=Level.GRID)
     mine = grids.filter(path_filter("path", [*paths, *covered_grid_paths(actor)]))
-    cached = getattr(actor, "_registry_all_grids", None)
-    if cached is None:
-        cached = actor._registry_all_grids = mine.count() == grids.count()
-    return None if cached else mine.values("pk")
+    everything = _per_posts(actor, "_registry_all_grids", lambda: mine.count() == grids.count())
+    return None if everything else mine.values("pk")
 
 
 def reach_paths(actor: Any) -> tuple[str, ...] | None:

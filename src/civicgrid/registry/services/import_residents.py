@@ -107,9 +107,10 @@ class ResidentImporter:
         if paths is not None:
             buildings = buildings.filter(path_filter("grid__path", paths))
         self.by_code: dict[str, Building] = {}
+        self.by_pk: dict[int, Building] = {}
         self.by_name: dict[tuple[str, str], list[Building]] = defaultdict(list)
         for item in buildings:
-            self.by_code[item.code] = item
+            self.by_code[item.code] = self.by_pk[item.pk] = item
             self.by_name[(item.estate.name if item.estate_id and item.estate else "", item.name)].append(item)
         self.entrances: dict[tuple[int, str], int] = dict(
             ((b, n), pk)
@@ -292,11 +293,10 @@ class ResidentImporter:
             if item.household not in self.households:
                 missing.setdefault(item.household, item)
         if missing:
-            buildings = {b.pk: b for b in self.by_code.values() if b.pk in {key[0] for key in missing}}
             ids = bulk.reserve_ids(Household, len(missing))
             rows = []
             for pk, (key, item) in zip(ids, missing.items(), strict=True):
-                place = buildings[key[0]]
+                place = self.by_pk[key[0]]
                 entrance = Entrance(pk=self.entrances[(key[0], key[1])], number=key[1])
                 rows.append(
                     (pk, place.pk, entrance.pk, item.floor, key[2], place.grid_id,
