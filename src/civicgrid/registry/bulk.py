@@ -144,8 +144,14 @@ def indexes_deferred(*models_: type[models.Model]) -> Iterator[None]:
                 saved.append(definition)
     yield  # an error rolls the transaction back, and the dropped indexes with it
     with connection.cursor() as cursor:
+        postgresql = connection.vendor == "postgresql" and saved
+        if postgresql:
+            # PostgreSQL builds no index on a table with deferred foreign-key checks still pending: run them now
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for definition in saved:
             cursor.execute(definition)
+        if postgresql:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are deferred again
 
 
 def analyze(*models_: type[models.Model]) -> None:
