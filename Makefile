@@ -14,6 +14,8 @@ SCALE ?= district
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# the server's processes share rate-limit counts through Redis when it runs here (gunicorn.conf.py)
+REDIS_URL ?= $(shell redis-cli ping >/dev/null 2>&1 && echo redis://127.0.0.1:6379/0)
 
 .PHONY: help venv node messages migrate static demo demo-data serve worker test test-browser lint bench bench-workorders clean
 
@@ -60,11 +62,11 @@ demo: venv node messages static demo-data
 	@$(CIVICGRID) worker > var/worker.log 2>&1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "background worker: pid $$worker, log var/worker.log"; \
 	echo "CivicGrid: http://$(HOST):$(PORT)/"; \
-	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 civicgrid.wsgi:application
+	HOST=$(HOST) PORT=$(PORT) REDIS_URL=$(REDIS_URL) $(BIN)/gunicorn -c gunicorn.conf.py
 
 serve: venv
 	@echo "CivicGrid: http://$(HOST):$(PORT)/"
-	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 civicgrid.wsgi:application
+	HOST=$(HOST) PORT=$(PORT) REDIS_URL=$(REDIS_URL) $(BIN)/gunicorn -c gunicorn.conf.py
 
 worker: venv
 	$(CIVICGRID) worker

@@ -13,7 +13,7 @@ migrated=$(date +%s.%N)
 $bin/civicgrid demo --scale district >/dev/null
 loaded=$(date +%s.%N)
 $bin/civicgrid collectstatic --no-input -v 0 -i '*.map' -i '*.ts' -i '*.mts' -i 'ext' -i '*.gz'
-$bin/waitress-serve --listen=127.0.0.1:$port civicgrid.wsgi:application >/dev/null 2>&1 &
+PORT=$port $bin/gunicorn -c gunicorn.conf.py >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$CIVICGRID_VAR_DIR"' EXIT
 until curl -fs -o /dev/null "http://127.0.0.1:$port/accounts/login/"; do sleep 0.1; done

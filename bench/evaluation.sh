@@ -3,7 +3,7 @@
 #
 #   bash bench/evaluation.sh setup    # database cg_evaluation_bench, the demo district, a campaign of 257,000 responses
 #   bash bench/evaluation.sh report   # the full report (2,000 bootstrap replicates) against plain pandas and DuckDB
-#   bash bench/evaluation.sh load     # response submission over HTTP, 20 concurrent clients (waitress, as make serve)
+#   bash bench/evaluation.sh load     # response submission over HTTP, 20 concurrent clients (gunicorn, as make serve)
 #
 # Results go to var/bench/results.jsonl and are copied by hand into bench/README.md. Run from the repository root
 # after `make venv`. PostgreSQL at 127.0.0.1:5432, user postgres (BENCH_PG to change).
@@ -15,7 +15,7 @@ CLIENTS=${CLIENTS:-20}
 DURATION=${DURATION:-30}
 bin=.venv/bin
 mkdir -p var/bench
-export DATABASE_URL=$PG/cg_evaluation_bench CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING
+export DATABASE_URL=$PG/cg_evaluation_bench CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 
 case "${1:-report}" in
   setup)
@@ -40,7 +40,7 @@ case "${1:-report}" in
     ;;
   load)
     PYTHONPATH=bench DJANGO_SETTINGS_MODULE=evaluation_settings \
-      $bin/waitress-serve --listen=127.0.0.1:$PORT --threads=8 civicgrid.wsgi:application >var/bench/server.log 2>&1 &
+      PORT=$PORT $bin/gunicorn -c gunicorn.conf.py >var/bench/server.log 2>&1 &
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT
     for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/accounts/login/" && break; sleep 0.2; done
@@ -48,7 +48,7 @@ case "${1:-report}" in
     # send one every second or so (PAUSE): still hundreds of times Gulou's busiest hour
     for pause in 0 "${PAUSE:-1}"; do
       for scenario in ev-online ev-surveyor; do
-        $bin/python bench/load.py --base "http://127.0.0.1:$PORT" --scenario $scenario --label "waitress, pause $pause s" \
+        $bin/python bench/load.py --base "http://127.0.0.1:$PORT" --scenario $scenario --label "gunicorn, pause $pause s" \
           --clients "$CLIENTS" --pause "$pause" --duration "$DURATION" --warmup 5 --json var/bench/results.jsonl
       done
     done

@@ -1,7 +1,7 @@
 """Settings for the evaluation's load bench (not the project's settings): every client of the load generator comes
 from 127.0.0.1, so the per-address limits of the public questionnaire are lifted for it.
 
-    DJANGO_SETTINGS_MODULE=evaluation_settings PYTHONPATH=bench waitress-serve ... civicgrid.wsgi:application
+    DJANGO_SETTINGS_MODULE=evaluation_settings PYTHONPATH=bench gunicorn -c gunicorn.conf.py
 """
 
 from civicgrid.settings import *  # noqa: F403

@@ -3,7 +3,7 @@
 #
 #   bash bench/hall.sh setup   # once: database cg_hall, the demo district, a year of the 13 centres (~300,000 tickets)
 #   bash bench/hall.sh stats   # centre statistics over the year, in process (stored roll-up and all live)
-#   bash bench/hall.sh run     # serve it (waitress, as `make serve`); ticket issue and call under 20 clients; check
+#   bash bench/hall.sh run     # serve it (gunicorn, as `make serve`); ticket issue and call under 20 clients; check
 #
 # Results go to var/bench/results.jsonl (one JSON line per HTTP run) and are copied by hand into bench/README.md.
 # Run from the repository root after `make venv`. PostgreSQL at 127.0.0.1:5432, user postgres (BENCH_PG to change).
@@ -16,7 +16,7 @@ DURATION=${DURATION:-20}
 bin=.venv/bin
 results=var/bench/results.jsonl
 mkdir -p var/bench
-export DATABASE_URL=$PG/cg_hall CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING
+export DATABASE_URL=$PG/cg_hall CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 
 load() {  # scenario label
   $bin/python bench/load.py --base "http://127.0.0.1:$PORT" --scenario "$1" --label "$2" \
@@ -43,14 +43,14 @@ case "${1:-run}" in
     ;;
   run)
     $bin/python bench/hall_bench.py prepare >/dev/null  # fresh tokens, every counter signed in
-    $bin/waitress-serve --listen=127.0.0.1:$PORT --threads=8 civicgrid.wsgi:application >var/bench/server.log 2>&1 &
+    PORT=$PORT $bin/gunicorn -c gunicorn.conf.py >var/bench/server.log 2>&1 &
     server=$!
     trap 'kill $server 2>/dev/null || true' EXIT
     for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/hall/public/centres" && break; sleep 0.2; done
-    load hall-ticket "waitress 8 threads"
-    load hall-call "waitress 8 threads"
+    load hall-ticket "gunicorn ${WEB_CONCURRENCY:-3}x4"
+    load hall-call "gunicorn ${WEB_CONCURRENCY:-3}x4"
     $bin/python bench/hall_bench.py prepare >/dev/null  # the calls' last tickets started, so the next run calls on
-    load hall-mixed "waitress 8 threads"
+    load hall-mixed "gunicorn ${WEB_CONCURRENCY:-3}x4"
     $bin/python bench/hall_bench.py check
     ;;
   *)

@@ -2,9 +2,7 @@
 # The work-order benchmarks of issue 3 ("Speed"), with a million work orders in PostgreSQL.
 #
 #   bash bench/workorders.sh setup      # once: database cg_bench, the demo district, 1,000,000 work orders (~25 min)
-#   bash bench/workorders.sh run        # serve it (waitress, as `make serve`) and run every workload (~6 min)
-#   bash bench/workorders.sh prepared   # the same, with PostgreSQL prepared statements (bench/bench_settings.py)
-#   bash bench/workorders.sh gunicorn   # the same workloads served by gunicorn 27.0.1 (installed under var/bench/)
+#   bash bench/workorders.sh run        # serve it (gunicorn, as `make serve`) and run every workload (~6 min)
 #   bash bench/workorders.sh helpdesk   # django-helpdesk 2.6.1 with as many tickets, the same report and list loads
 #   bash bench/workorders.sh explain    # EXPLAIN ANALYZE of the list queries and the month's figures
 #
@@ -20,7 +18,7 @@ DURATION=${DURATION:-30}
 bin=.venv/bin
 results=var/bench/results.jsonl
 mkdir -p var/bench
-export DATABASE_URL=$PG/cg_bench CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING
+export DATABASE_URL=$PG/cg_bench CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 
 wait_for() {  # url
   for _ in $(seq 1 300); do curl -fs -o /dev/null "$1" && return 0; sleep 0.2; done
@@ -33,7 +31,7 @@ load() {  # scenario label [clients]
 }
 
 civicgrid_loads() {  # label
-  for clients in 4 8 16 32; do load cg-report "$1" "$clients"; done
+  for clients in 4 6 8 16 32; do load cg-report "$1" "$clients"; done
   for clients in 1 8; do
     load cg-list-district "$1" "$clients"
     load cg-list-street "$1" "$clients"
@@ -41,8 +39,8 @@ civicgrid_loads() {  # label
   for clients in 1 4; do load cg-figures "$1" "$clients"; done
 }
 
-serve_waitress() {
-  $bin/waitress-serve --listen=127.0.0.1:$PORT --threads=8 civicgrid.wsgi:application >var/bench/server.log 2>&1 &
+serve() {  # as `make serve`: gunicorn.conf.py
+  PORT=$PORT $bin/gunicorn -c gunicorn.conf.py >var/bench/server.log 2>&1 &
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
   wait_for "http://127.0.0.1:$PORT/api/v1/workorders/types"
@@ -60,30 +58,8 @@ case "${1:-run}" in
     echo "setup done in $(( $(date +%s) - start )) s"
     ;;
   run)
-    serve_waitress
-    civicgrid_loads "waitress 8 threads"
-    ;;
-  prepared)
-    export PYTHONPATH=bench DJANGO_SETTINGS_MODULE=bench_settings
-    serve_waitress
-    civicgrid_loads "waitress, prepared"
-    ;;
-  gunicorn)
-    # gunicorn is not a dependency of CivicGrid: it lives in its own venv that sees the project's packages
-    venv=var/bench/gunicorn
-    if [ ! -x $venv/bin/gunicorn ]; then
-      "$(readlink -f $bin/python)" -m venv $venv
-      site=$($bin/python -c 'import site; print(site.getsitepackages()[0])')
-      echo "$site" > "$($venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/civicgrid-venv.pth"
-      $venv/bin/pip install --quiet gunicorn==27.0.1
-    fi
-    workers=${WORKERS:-3}
-    $venv/bin/gunicorn --bind 127.0.0.1:$PORT --workers "$workers" --threads 4 --worker-class gthread \
-      --chdir src civicgrid.wsgi:application >var/bench/server.log 2>&1 &
-    server=$!
-    trap 'kill $server 2>/dev/null || true' EXIT
-    wait_for "http://127.0.0.1:$PORT/api/v1/workorders/types"
-    civicgrid_loads "gunicorn ${workers}x4 gthread"
+    serve
+    civicgrid_loads "gunicorn ${WEB_CONCURRENCY:-3}x4"
     ;;
   helpdesk)
     bash bench/helpdesk/build.sh "$ORDERS"
@@ -108,7 +84,7 @@ case "${1:-run}" in
     $bin/python bench/wo_explain.py
     ;;
   *)
-    echo "usage: bash bench/workorders.sh setup|run|prepared|gunicorn|helpdesk|explain" >&2
+    echo "usage: bash bench/workorders.sh setup|run|helpdesk|explain" >&2
     exit 2
     ;;
 esac

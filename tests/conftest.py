@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from civicgrid.core import process_cache
 from civicgrid.regions.geo import grid_index
 from tests.factories import Tree
 
@@ -26,6 +27,7 @@ def _plain_static_files(settings):
 def _fresh_grid_index():
     yield
     grid_index.invalidate()
+    process_cache.clear_all()
 
 
 @pytest.fixture(autouse=True)

@@ -112,6 +112,12 @@ def test_recording_a_visit_from_the_due_list(gw, home):
     form = text(worker.get(f"/gridwork/households/{home.pk}/visit/"))
     assert home.address in form
     assert "张**" in form and "独居老人" in form and "张老伯" not in form  # who lives there, the name masked
+    # the household's file and each member's file are one tap away, and open for the grid worker
+    assert f'href="/registry/households/{home.pk}/"' in form
+    assert worker.get(f"/registry/households/{home.pk}/").status_code == 200
+    member = home.residents.first()
+    assert f'href="/registry/residents/{member.pk}/edit/"' in form
+    assert worker.get(f"/registry/residents/{member.pk}/edit/").status_code == 200
     # a visit without what was found is refused, with the field named, and nothing written
     refused = worker.post(f"/gridwork/households/{home.pk}/visit/", {"kind": "care", "met": "1", "risk_level": "none"})
     assert refused.status_code == 422 and not HomeVisit.objects.exists()

@@ -27,9 +27,10 @@ def working_periods() -> list[tuple[time, time]]:
 
 
 class WorkingCalendar:
-    def __init__(self, days: dict[date, bool], years: set[int]) -> None:
+    def __init__(self, days: dict[date, bool], years: set[int], holidays: frozenset[date] = frozenset()) -> None:
         self.days = days
         self.years = years
+        self.holidays = holidays  # days off with a festival's name (a weekend inside a holiday among them)
         self.periods = working_periods()
 
     def knows(self, day: date) -> bool:
@@ -91,9 +92,10 @@ def calendar() -> WorkingCalendar:
     global _cached
     now = monotonic_clock.monotonic()
     if _cached is None or now - _cached[0] > CACHE_SECONDS:
-        rows = CalendarDay.objects.values_list("date", "is_working_day")
-        days = dict(rows)
-        _cached = (now, WorkingCalendar(days, {day.year for day in days}))
+        rows = list(CalendarDay.objects.values_list("date", "is_working_day", "name"))
+        days = {day: working for day, working, _name in rows}
+        holidays = frozenset(day for day, working, name in rows if not working and name)
+        _cached = (now, WorkingCalendar(days, {day.year for day in days}, holidays))
     return _cached[1]
 
 

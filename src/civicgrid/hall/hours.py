@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.core.calendar import calendar
-from civicgrid.core.models import CalendarDay
 
 TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 EARLY_TICKET_MINUTES = 30  # the kiosk starts issuing this long before the first period (residents queue early)
@@ -95,8 +94,7 @@ def day_kind(day: date) -> str:
         return "working"
     if day.weekday() < 5:
         return "holiday"  # a weekday off is always part of a holiday
-    named = CalendarDay.objects.filter(date=day, is_working_day=False).exclude(name="").exists()
-    return "holiday" if named else "weekend"
+    return "holiday" if day in calendar().holidays else "weekend"
 
 
 def periods_on(centre: Any, day: date) -> list[Period]:

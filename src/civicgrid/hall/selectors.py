@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from civicgrid.core.identity import public_name
 from civicgrid.core.jurisdiction import jurisdiction_of, restrict
+from civicgrid.core.process_cache import ProcessCache
 from civicgrid.hall import hours
 from civicgrid.hall.choices import (
     BACK_OFFICE_ROLES,
@@ -103,6 +104,41 @@ def public_centres() -> QuerySet[Centre]:
 
 def public_centre(code: str) -> Centre:
     return public_centres().get(code=code)
+
+
+# The kiosk's path reads these on every press. A change of a centre or of the catalogue reaches the other server
+# processes within a minute; the queue itself (tickets, counters) is always read live.
+def _load_kiosk_centre(code: str) -> Centre | None:
+    return public_centres().filter(code=code).first()
+
+
+_kiosk_centres: ProcessCache[str, Centre | None] = ProcessCache(_load_kiosk_centre, seconds=60, models=[Centre])
+
+
+def _load_offered_groups(centre_id: int) -> dict[str, ServiceGroup]:
+    not_offered = Centre.not_offered.through.objects.filter(centre_id=centre_id).values("serviceitem_id")
+    offered = items().exclude(pk__in=not_offered).values("group_id")
+    return {group.code: group for group in ServiceGroup.objects.filter(pk__in=offered)}
+
+
+_offered_groups: ProcessCache[int, dict[str, ServiceGroup]] = ProcessCache(
+    _load_offered_groups,
+    seconds=60,
+    models=[Centre, ServiceGroup, ServiceItem, Centre.not_offered.through],
+)
+
+
+def kiosk_centre(code: str) -> Centre:
+    """`public_centre` for the kiosk and the board: kept in the process for a minute (read-only: never save it)."""
+    found = _kiosk_centres.get(code)
+    if found is None:
+        raise Centre.DoesNotExist(code)
+    return found
+
+
+def offered_groups(centre: Centre) -> dict[str, ServiceGroup]:
+    """The groups (by code) under which the centre offers at least one active item (a minute old at most)."""
+    return _offered_groups.get(centre.pk)
 
 
 def counters(*, actor: Any, centre: Centre | None = None) -> QuerySet[Counter]:
@@ -217,16 +253,7 @@ def group_queues(centre: Centre, *, now: datetime | None = None, group_id: int |
         .annotate(n=Count("id"))
         .values_list("group_id", "n")
     )
-    recent = dict(
-        tickets.filter(
-            day__gte=today - RECENT_HANDLING,
-            status=TicketStatus.DONE,
-            handle_seconds__isnull=False,
-        )
-        .values_list("group_id")
-        .annotate(avg=Avg("handle_seconds"))
-        .values_list("group_id", "avg")
-    )
+    recent = handling_pace(centre.pk, today)
     open_counters = [
         [g.pk for g in c.groups.all()]
         for c in Counter.objects.filter(centre=centre, is_active=True, clerk__isnull=False).prefetch_related("groups")
@@ -241,8 +268,29 @@ def group_queues(centre: Centre, *, now: datetime | None = None, group_id: int |
     return result
 
 
-def expected_wait(centre: Centre, group_id: int) -> GroupQueue | None:
-    return next(iter(group_queues(centre, group_id=group_id)), None)
+def _load_handling_pace(key: tuple[int, date]) -> dict[int, float]:
+    centre_id, today = key
+    done = Ticket.objects.filter(
+        centre_id=centre_id, day__gte=today - RECENT_HANDLING, status=TicketStatus.DONE, handle_seconds__isnull=False
+    )
+    return dict(done.values_list("group_id").annotate(avg=Avg("handle_seconds")).values_list("group_id", "avg"))
+
+
+# A week's average moves slowly: recounting it once a minute instead of at every ticket and board refresh.
+_handling_pace: ProcessCache[tuple[int, date], dict[int, float]] = ProcessCache(
+    _load_handling_pace, seconds=60, models=()
+)
+
+
+def handling_pace(centre_id: int, today: date) -> dict[int, float]:
+    """Average handling seconds per group over the recent week (a minute old at most)."""
+    return _handling_pace.get((centre_id, today))
+
+
+def serving_counters(centre_id: int, group_id: int) -> int:
+    """Counters open now (active, a clerk signed in) that serve the group (all groups, or this one among theirs)."""
+    open_now = Counter.objects.filter(centre_id=centre_id, is_active=True, clerk__isnull=False)
+    return open_now.filter(Q(groups__isnull=True) | Q(groups=group_id)).distinct().count()
 
 
 def ahead_of(ticket: Ticket) -> int:
@@ -543,10 +591,12 @@ def no_shows(centre: Centre, *, day: date | None = None, limit: int = 20) -> lis
 
 def prospect(ticket: Ticket) -> tuple[int, int]:
     """What a resident holding a new ticket is told: how many are called before them, and the minutes that takes."""
-    queue = expected_wait(ticket.centre, ticket.group_id)
     ahead = ahead_of(ticket)
-    minutes = round(ahead * queue.average_seconds / max(queue.counters, 1) / 60) if queue else 0
-    return ahead, minutes
+    if not ahead:
+        return 0, 0
+    average = handling_pace(ticket.centre_id, ticket.day).get(ticket.group_id) or DEFAULT_HANDLE_SECONDS
+    serving = serving_counters(ticket.centre_id, ticket.group_id)
+    return ahead, round(ahead * float(average) / max(serving, 1) / 60)
 
 
 def working_centres(*, actor: Any) -> list[tuple[Centre, Any]]:

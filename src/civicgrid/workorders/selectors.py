@@ -10,16 +10,33 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicgrid.core.jurisdiction import restrict
+from civicgrid.core.process_cache import ProcessCache
 from civicgrid.people.choices import Role
 from civicgrid.people.models import Department, Post, User
 from civicgrid.regions.choices import Level
 from civicgrid.regions.models import Region
 from civicgrid.workorders.choices import LEVEL_DISPATCHERS, OPEN_STATUSES, PUBLIC_ACTIONS, Status
-from civicgrid.workorders.models import IncidentType, OfficerPosition, WorkOrder, WorkOrderEvent
+from civicgrid.workorders.models import IncidentCategory, IncidentType, OfficerPosition, WorkOrder, WorkOrderEvent
 
 POSITION_MAX_AGE = timedelta(minutes=30)  # an officer silent for longer is not counted as on the street
 DUPLICATE_RADIUS_M = 150.0
 DUPLICATE_WINDOW = timedelta(days=7)
+
+
+def _load_active_type(code: str) -> IncidentType | None:
+    return IncidentType.objects.filter(code=code, is_active=True).select_related("category").first()
+
+
+# Every report names its type: the responsibility list is read from memory. An administrator's edit takes effect
+# at once in the process that saved it and within a minute in the others.
+_active_types: ProcessCache[str, IncidentType | None] = ProcessCache(
+    _load_active_type, seconds=60, models=[IncidentType, IncidentCategory]
+)
+
+
+def active_type(code: str) -> IncidentType | None:
+    """The active incident type with this code, with its category (shared between requests: never save it)."""
+    return _active_types.get(code)
 
 
 def work_orders(*, actor: Any) -> QuerySet[WorkOrder]:

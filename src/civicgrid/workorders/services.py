@@ -196,7 +196,7 @@ def report(
         raise PermissionDenied(_("只有工作人员可以以该来源上报。"))
     kind = None
     if incident_type_code:
-        kind = IncidentType.objects.filter(code=incident_type_code, is_active=True).select_related("category").first()
+        kind = selectors.active_type(incident_type_code)
         if kind is None:
             message = _("事件类型 %(code)s 不存在。") % {"code": incident_type_code}
             raise ValidationError(message, errors={"incident_type": [message]})

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,8 +17,6 @@ from civicgrid.people.choices import Role
 register = template.Library()
 
 # The registry's pages, by the URL names it may give them (the first that exists is used; none: no link).
-HOUSEHOLD_PAGES = ("registry:household", "registry:household_file", "registry:household_detail")
-RESIDENT_PAGES = ("registry:resident_edit", "registry:resident", "registry:resident_detail")
 
 
 @register.filter
@@ -70,26 +68,6 @@ def age(birth: date | None) -> int | None:
 def verdict_label(code: str) -> str:
     """What the track rules made of a point, in the user's language (定位精度差, 速度异常, …)."""
     return str(PointVerdict(code).label) if code in PointVerdict.values else code
-
-
-def _first_url(names: tuple[str, ...], pk: Any) -> str:
-    for name in names:
-        try:
-            return reverse(name, args=[pk])
-        except NoReverseMatch:
-            continue
-    return ""
-
-
-@register.filter
-def household_url(pk: Any) -> str:
-    """The registry's household file page (一户一档) of a household, or "" while that page does not exist."""
-    return _first_url(HOUSEHOLD_PAGES, pk)
-
-
-@register.filter
-def resident_url(pk: Any) -> str:
-    return _first_url(RESIDENT_PAGES, pk)
 
 
 def _roles(user: Any) -> set[str]:

@@ -69,7 +69,7 @@ def issued_with_key(centre: Centre, key: str) -> Ticket | None:
 
 def _public_centre(code: str) -> Centre:
     try:
-        return selectors.public_centre(code)
+        return selectors.kiosk_centre(code)
     except Centre.DoesNotExist as error:
         raise NotFound(_("没有编码为 %(code)s 的服务中心。") % {"code": code}) from error
 
@@ -103,20 +103,19 @@ def ticket_issue(
         ratelimit.check("ticket", client_address)
     centre = _public_centre(centre_code)
     key = _check_key(idempotency_key)
-    earlier = issued_with_key(centre, key)
-    if earlier is not None:
-        return earlier
     if source not in (TicketSource.KIOSK, TicketSource.DESK):
         raise ValidationError(_("取号来源只能是取号机或窗口代取。"))
     if source == TicketSource.DESK and not is_centre_clerk(actor, centre):
         raise PermissionDenied(_("只有本中心的窗口人员可以代居民取号。"))
-    group = ServiceGroup.objects.filter(code=(group_code or "").strip().upper()).first()
+    code = (group_code or "").strip().upper()
+    group = selectors.offered_groups(centre).get(code)
     if group is None:
-        raise ValidationError(
-            _("没有“%(code)s”业务分组。") % {"code": group_code}, errors={"group": [_("业务分组不存在。")]}
-        )
-    if not selectors.offered_items(centre).filter(group=group).exists():
-        raise ValidationError(_("本中心不办理“%(name)s”类业务。") % {"name": group.name})
+        known = ServiceGroup.objects.filter(code=code).first()
+        if known is None:
+            raise ValidationError(
+                _("没有“%(code)s”业务分组。") % {"code": group_code}, errors={"group": [_("业务分组不存在。")]}
+            )
+        raise ValidationError(_("本中心不办理“%(name)s”类业务。") % {"name": known.name})
     if priority_reason and priority_reason not in PriorityReason.values:
         raise ValidationError(_("优先原因无效。"), errors={"priority_reason": [_("优先原因无效。")]})
     name = check_name(resident_name, field="resident_name") if resident_name else ""
@@ -128,6 +127,10 @@ def ticket_issue(
         id_number = identity.id_number
     period = hours.ticket_period(centre, now)
     if period is None:
+        # a press retried after the cut-off still gets the ticket its first attempt made
+        earlier = issued_with_key(centre, key)
+        if earlier is not None:
+            return earlier
         raise ValidationError(
             _("现在不是取号时间。今日服务时间：%(hours)s。")
             % {"hours": hours.describe(centre, timezone.localdate(now))}
@@ -244,20 +247,23 @@ def _finish_current(counter: Counter, actor: Any, now: datetime) -> None:
 
 def _call(ticket: Ticket, counter: Counter, actor: Any, now: datetime) -> Ticket:
     # the conditional update is the last word: only a ticket still waiting can be taken
+    changes: dict[str, Any] = {
+        "status": TicketStatus.CALLED,
+        "counter": counter,
+        "clerk": actor,
+        "target_counter": None,
+        "called_at": now,
+    }
+    if ticket.wait_seconds is None:  # a recalled or transferred ticket keeps its first wait
+        changes["wait_seconds"] = max(int((now - ticket.queued_at).total_seconds()), 0)
     updated = Ticket.objects.filter(pk=ticket.pk, status=TicketStatus.WAITING).update(
-        status=TicketStatus.CALLED,
-        counter=counter,
-        clerk=actor,
-        target_counter=None,
-        called_at=now,
-        version=F("version") + 1,
+        **changes, version=F("version") + 1
     )
     if not updated:
         raise Conflict(_("%(code)s号刚刚已被其他窗口叫走。") % {"code": ticket.code})
-    if ticket.wait_seconds is None:
-        wait = max(int((now - ticket.queued_at).total_seconds()), 0)
-        Ticket.objects.filter(pk=ticket.pk).update(wait_seconds=wait)
-    ticket.refresh_from_db()
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.version += 1
     _event(ticket, TicketAction.CALL, actor, now, counter=counter)
     audit.record(
         actor=actor,
@@ -611,9 +617,6 @@ def appointment_check_in(
         ratelimit.check("check_in", client_address)
     centre = _public_centre(centre_code)
     key = _check_key(idempotency_key)
-    earlier = issued_with_key(centre, key)
-    if earlier is not None:
-        return earlier
     now = timezone.now()
     with transaction.atomic():
         appointment = (
