@@ -176,7 +176,8 @@ def test_from_the_kiosk_to_the_rating_pad(chromium, live_server, running_clock):
     phone.goto(f"{live_server.url}/hall/book/{centre}/")
     phone.select_option("select[name=item]", "0301")
     phone.click("label.hall-choice:has(input[value='2026-09-29'])")
-    phone.wait_for_selector("#slots input[name=slot]")
+    # choosing the item loaded the slots once already: wait for the list of the day just chosen
+    phone.wait_for_selector("#slots [data-day='2026-09-29'] input[name=slot]")
     phone.click("label.hall-choice:has(input[value='10:00'])")
     phone.fill("input[name=resident_name]", "赵丽")
     phone.fill("input[name=id_number]", rid("19900307", "451"))

@@ -617,6 +617,9 @@ def appointment_check_in(
         ratelimit.check("check_in", client_address)
     centre = _public_centre(centre_code)
     key = _check_key(idempotency_key)
+    earlier = issued_with_key(centre, key)
+    if earlier is not None:
+        return earlier
     now = timezone.now()
     with transaction.atomic():
         appointment = (
