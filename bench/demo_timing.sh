@@ -10,7 +10,7 @@ bin=.venv/bin
 start=$(date +%s.%N)
 $bin/civicgrid migrate --no-input -v 0
 migrated=$(date +%s.%N)
-$bin/civicgrid demo --scale district >/dev/null
+$bin/civicgrid demo --scale district | grep -E "秒）?$" | sed -E "s/^([a-z]+): .*（([0-9.]+) 秒）$/\1: \2 s/"  # each step, its own time
 loaded=$(date +%s.%N)
 $bin/civicgrid collectstatic --no-input -v 0 -i '*.map' -i '*.ts' -i '*.mts' -i 'ext' -i '*.gz'
 PORT=$port $bin/gunicorn -c gunicorn.conf.py >/dev/null 2>&1 &

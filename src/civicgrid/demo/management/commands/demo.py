@@ -38,7 +38,9 @@ class Command(BaseCommand):
             district=district, scale=options["scale"], seed=options["seed"], password=options["password"]
         )
         for name, step in ordered_steps():
-            self.stdout.write(f"{name}: {step(context)}")
+            begun = time.monotonic()
+            said = step(context)
+            self.stdout.write(f"{name}: {said}（{time.monotonic() - begun:.1f} 秒）")
         if connection.vendor == "postgresql":
             # The steps wrote millions of rows in bulk. Until the tables have statistics PostgreSQL plans as if they
             # were empty (a district's files page took 40 s instead of 4), and autovacuum may be off or late.
