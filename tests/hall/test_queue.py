@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+import yaml
 from django.db import connection
 
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
@@ -118,6 +119,30 @@ def test_a_group_the_centre_does_not_serve_or_that_does_not_exist_is_refused(hal
     with pytest.raises(NotFound):
         services.ticket_issue(actor=None, centre_code="999999999", group_code="A")
     assert not Ticket.objects.exists()
+
+
+def test_the_kiosk_sees_a_change_of_what_the_centre_offers_at_once(hall, tmp_path, django_capture_on_commit_callbacks):
+    # given a kiosk that has issued tickets (the centre and its groups are now kept in the process)
+    assert hall.ticket("E").code == "E001"
+    # when the centre stops offering the group, then the next press is refused
+    items_e = list(hall.centre_a.not_offered.model.objects.filter(group__code="E").values_list("code", flat=True))
+    services.centre_items_set(actor=hall.manager_a, centre_code=hall.centre_a.code, not_offered=items_e)
+    with pytest.raises(ValidationError, match="不办理“住房城建”类业务"):
+        hall.ticket("E")
+    # when it offers them again, and a catalogue load (bulk writes, no signals) then retires the group's items
+    services.centre_items_set(actor=hall.manager_a, centre_code=hall.centre_a.code, not_offered=[])
+    assert hall.ticket("E").code == "E002"
+    data = yaml.safe_load(services.default_catalogue_path().read_text(encoding="utf-8"))
+    for category in data["categories"]:
+        category["items"] = [item for item in category["items"] if item["code"] not in items_e]
+    data["categories"] = [category for category in data["categories"] if category["items"]]
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.catalogue_load(actor=None, path=path)
+    # then the kiosk refuses the group too
+    with pytest.raises(ValidationError, match="不办理“住房城建”类业务"):
+        hall.ticket("E")
 
 
 def test_an_elderly_resident_identified_at_the_kiosk_gets_priority_without_asking(hall):

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -45,6 +46,8 @@ class ProcessCache[K: Hashable, V]:
 
     def _on_change(self, **_kwargs: object) -> None:
         self.clear()
+        # and again once the change is committed: a request that read the old rows meanwhile must not keep them
+        transaction.on_commit(self.clear)
 
 
 def clear_all() -> None:

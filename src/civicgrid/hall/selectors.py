@@ -128,6 +128,11 @@ _offered_groups: ProcessCache[int, dict[str, ServiceGroup]] = ProcessCache(
 )
 
 
+def forget_catalogue() -> None:
+    """After a catalogue load (bulk writes, no signals): the groups each centre offers are read again."""
+    _offered_groups.clear()
+
+
 def kiosk_centre(code: str) -> Centre:
     """`public_centre` for the kiosk and the board: kept in the process for a minute (read-only: never save it)."""
     found = _kiosk_centres.get(code)

@@ -20,6 +20,7 @@ from openpyxl import Workbook, load_workbook
 
 from civicgrid.core import audit
 from civicgrid.core.errors import ValidationError
+from civicgrid.hall import selectors
 from civicgrid.hall.choices import Applicant, Mode
 from civicgrid.hall.models import Material, ServiceCategory, ServiceGroup, ServiceItem
 from civicgrid.people.permissions import require_administrator_or_system
@@ -523,6 +524,7 @@ def catalogue_load_document(*, actor: Any, document: dict[str, Any], source: str
         material_count = len(wanted)
         retired = ServiceItem.objects.filter(is_active=True).exclude(code__in=[r["code"] for r in checked.items])
         retired_count = retired.update(is_active=False)
+        transaction.on_commit(selectors.forget_catalogue)  # bulk writes send no signals to the process caches
         active = [r for r in checked.items if r["is_active"]]
         result = LoadResult(
             groups=len(checked.groups),
