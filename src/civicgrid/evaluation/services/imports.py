@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import openpyxl
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from civicgrid.people.models import User
 from civicgrid.people.permissions import holds_role
 
 MAX_ROWS = 300_000
+ANALYZE_AFTER = 10_000  # rows of one import
 PAPER_COLUMNS = {"问卷编号": "key", "街道": "street", "调查员": "surveyor", "填写日期": "date"}
 
 
@@ -186,6 +187,11 @@ def _write(actor: Any, campaign: Campaign, checked: list, source: str) -> Import
             )
         )
     Response.objects.bulk_create(built, batch_size=2000)
+    if len(built) >= ANALYZE_AFTER:
+        # the table just grew by many rows: fresh statistics, or the next submissions' one-per-device and burst
+        # checks are planned for the table as it was (100-200 ms each instead of 1 on the 257,000-response bench)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Response._meta.db_table)}")
     for key, stratum in strata.items():
         directed, online = counts[key]
         if (directed, online) != (stratum.directed_count, stratum.online_count):
