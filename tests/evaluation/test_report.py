@@ -16,7 +16,7 @@ import math
 import pytest
 
 from civicgrid.evaluation import reporting, services
-from civicgrid.evaluation.models import Campaign
+from civicgrid.evaluation.models import Campaign, Response
 from tests.evaluation.conftest import answers, open_campaign
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +190,22 @@ def test_a_street_officer_reads_only_their_street(report, world):
     assert mine["regions"][0]["rank"] == 2  # the rank among all streets
     assert mine["pairs"] == [] and mine["rewards"] == {"places": [], "warnings": []}
     assert mine["regions"][0]["next_difference"]["code"] is None  # not told who is next
+
+
+def test_a_large_import_leaves_the_responses_table_with_fresh_statistics(world, monkeypatch):
+    # given an import of at least ANALYZE_AFTER responses (lowered here), when it is stored, then the planner's
+    # statistics of the table are refreshed (without them the next submissions' checks plan for an empty table)
+    from django.db import connection
+
+    from civicgrid.evaluation.services import imports
+
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 2)
+    rows = _rows(world.campaign, {world.street_c.code: {"elderly": [3, 4], "adult": [5]}})
+    assert services.responses_import(actor=None, campaign_id=world.campaign.pk, rows=rows).count == 3
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'evaluation_response'")
+            assert cursor.fetchone()[0] == Response.objects.count()  # what ANALYZE counted just now
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'evaluation_response'")
+            assert cursor.fetchone()[0] > 0
