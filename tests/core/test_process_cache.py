@@ -59,3 +59,12 @@ def test_clear_all_forgets_every_cache(names):
     process_cache.clear_all()
     names.get(date(2026, 10, 1))
     assert len(names.loads) == 2
+
+
+def test_codes_that_name_nothing_cannot_grow_the_cache_without_end(db):
+    # given a cache of at most 3 values, when a client asks for ever new keys (misses are kept too)
+    cache = process_cache.ProcessCache(lambda code: None, seconds=60, models=(), limit=3)
+    for n in range(10):
+        assert cache.get(f"nothing-{n}") is None
+    # then it never holds more than its limit
+    assert len(cache) <= 3

@@ -20,9 +20,14 @@ _ALL: list["ProcessCache[Any, Any]"] = []
 
 
 class ProcessCache[K: Hashable, V]:
-    def __init__(self, load: Callable[[K], V], *, seconds: float, models: Iterable[type[Model] | str]) -> None:
+    def __init__(
+        self, load: Callable[[K], V], *, seconds: float, models: Iterable[type[Model] | str], limit: int = 1000
+    ) -> None:
         self._load = load
         self._seconds = seconds
+        # keys come from requests (a kiosk's centre code, a report's type code): misses are kept too, so a client
+        # sending ever new codes must not grow the process without end
+        self._limit = limit
         self._lock = threading.Lock()
         self._values: dict[K, tuple[float, V]] = {}
         for model in models:
@@ -37,8 +42,13 @@ class ProcessCache[K: Hashable, V]:
             return found[1]
         value = self._load(key)
         with self._lock:
+            if len(self._values) >= self._limit:
+                self._values = {}
             self._values[key] = (now, value)
         return value
+
+    def __len__(self) -> int:
+        return len(self._values)
 
     def clear(self) -> None:
         with self._lock:

@@ -62,11 +62,11 @@ from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-from civicgrid.core import audit
+from civicgrid.core import audit, bulk
 from civicgrid.core.calendar import calendar
 from civicgrid.core.errors import ValidationError
 from civicgrid.core.identity import MAX_AGE, Identity, age, check_id_number, check_name, check_phone
-from civicgrid.hall import bulk, hours, rollup
+from civicgrid.hall import hours, rollup
 from civicgrid.hall.choices import (
     APPLICATION_TRANSITIONS,
     BACK_OFFICE_ROLES,

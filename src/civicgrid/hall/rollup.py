@@ -31,7 +31,7 @@ from django.db.models.functions import TruncDate
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from civicgrid.hall import bulk
+from civicgrid.core import bulk
 from civicgrid.hall.choices import OPEN_TICKET_STATUSES
 from civicgrid.hall.models import Application, Centre, DailyFigure, FigureDay, Rating, Ticket, TicketEvent
 from civicgrid.hall.statistics import application_figures, figures_of, rating_figures, ticket_figures

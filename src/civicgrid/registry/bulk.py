@@ -18,26 +18,6 @@ from django.utils import timezone
 BATCH = 20_000
 
 
-def reserve_ids(model: type[models.Model], count: int) -> list[int]:
-    """`count` primary keys the table will never hand out again. On SQLite the caller's transaction holds the write
-    lock (CivicGrid opens transactions IMMEDIATE), so nobody inserts between reading the top id and the insert."""
-    if count <= 0:
-        return []
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
-        (top,) = cursor.fetchone()
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        found = cursor.fetchone()
-        top = max(top, found[0] if found else 0)  # AUTOINCREMENT: never an id of a deleted row again
-        return list(range(top + 1, top + 1 + count))
-
-
 def _defaults(model: type[models.Model], columns: Sequence[str]) -> tuple[list[str], list[Any]]:
     """The table's other columns and the value each gets: the field's default, or now for automatic times."""
     now = timezone.now()
@@ -152,11 +132,3 @@ def indexes_deferred(*models_: type[models.Model]) -> Iterator[None]:
             cursor.execute(definition)
         if postgresql:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are deferred again
-
-
-def analyze(*models_: type[models.Model]) -> None:
-    """Refresh the planner's statistics of tables that just grew by many rows (SQLite has none until asked, and
-    without them it may pick a plan that reads a million rows once per region)."""
-    with connection.cursor() as cursor:
-        for model in models_:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

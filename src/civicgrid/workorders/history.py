@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core import audit
+from civicgrid.core import audit, bulk
 from civicgrid.core.errors import ValidationError
 from civicgrid.people.models import Department, User
 from civicgrid.people.permissions import require_administrator_or_system
@@ -680,22 +680,6 @@ def reserve_numbers(district_code: str, day: Any, count: int) -> list[str]:
     return [f"{district_code}-{day:%Y%m%d}-{n:05d}" for n in range(last - count + 1, last + 1)]
 
 
-def _new_ids(model: type[WorkOrder], count: int) -> list[int]:
-    """`count` primary keys the table will never give out again: the rows are written with them."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the import's transaction already holds the database's write lock (it took its numbers), so
-        # nobody else can insert between this read and the insert
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
-        (top,) = cursor.fetchone()
-        return list(range(top + 1, top + 1 + count))
-
-
 def _write_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Rows straight into a table: COPY on PostgreSQL, one executemany elsewhere.
 
@@ -802,7 +786,7 @@ def _write(actor: Any, timelines: list[Timeline]) -> HistoryResult:
     for (district, day), members in sorted(by_day.items()):
         for timeline, number in zip(members, reserve_numbers(district, day, len(members)), strict=True):
             timeline.order.number = number
-    for timeline, pk in zip(timelines, _new_ids(WorkOrder, len(timelines)), strict=True):
+    for timeline, pk in zip(timelines, bulk.new_ids(WorkOrder, len(timelines)), strict=True):
         timeline.order.pk = pk
         timeline.order.updated_at = timeline.events[-1].at  # when it last changed, not when it was imported
     notes = _link_merges(timelines)

@@ -1,4 +1,5 @@
-"""Template filters the pages share: times as people in China write them, audit JSON readable."""
+"""Template filters the pages share: times as people in China write them, audit JSON readable, residents' personal
+data masked (the apps' own libraries register these same masking filters for their pages)."""
 
 import json
 from datetime import datetime
@@ -8,7 +9,25 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from civicgrid.core.masking import mask_id_number, mask_name, mask_phone
+
 register = template.Library()
+
+
+@register.filter
+def masked_name(value: str) -> str:
+    """张** : a resident's name as lists show it."""
+    return mask_name(value or "")
+
+
+@register.filter
+def masked_id(value: str) -> str:
+    return mask_id_number(value or "")
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    return mask_phone(value or "")
 
 
 @register.filter

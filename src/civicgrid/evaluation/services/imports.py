@@ -13,12 +13,12 @@ from datetime import date, datetime, time
 from typing import Any
 
 import openpyxl
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from civicgrid.core import audit
+from civicgrid.core import audit, bulk
 from civicgrid.core.errors import Conflict, ValidationError
 from civicgrid.evaluation import selectors
 from civicgrid.evaluation.choices import SURVEYOR_ROLES, Channel, Entry, Flag, Group, Review
@@ -190,8 +190,7 @@ def _write(actor: Any, campaign: Campaign, checked: list, source: str) -> Import
     if len(built) >= ANALYZE_AFTER:
         # the table just grew by many rows: fresh statistics, or the next submissions' one-per-device and burst
         # checks are planned for the table as it was (100-200 ms each instead of 1 on the 257,000-response bench)
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(Response._meta.db_table)}")
+        bulk.analyze(Response)
     for key, stratum in strata.items():
         directed, online = counts[key]
         if (directed, online) != (stratum.directed_count, stratum.online_count):

@@ -25,7 +25,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core import audit
+from civicgrid.core import audit, bulk
 from civicgrid.core.errors import ValidationError
 from civicgrid.gridwork import rules
 from civicgrid.gridwork.choices import (
@@ -56,7 +56,6 @@ from civicgrid.gridwork.models import (
 )
 from civicgrid.gridwork.services.patrols import Counted, figures, grid_centre, km_from
 from civicgrid.gridwork.track import analyse
-from civicgrid.hall import bulk
 from civicgrid.people.choices import Role
 from civicgrid.people.models import Post, User
 from civicgrid.people.permissions import require_administrator_or_system
@@ -479,7 +478,7 @@ def _check_assignments(
 
 
 def _save(model: type[Model], objects: Sequence[Model]) -> None:
-    """Unsaved instances straight into their table (`hall.bulk`: COPY on PostgreSQL, one executemany on SQLite),
+    """Unsaved instances straight into their table (`core.bulk`: COPY on PostgreSQL, one executemany on SQLite),
     ids reserved first unless they have theirs, so that rows written after can point at them."""
     missing = [obj for obj in objects if obj.pk is None]
     for obj, pk in zip(missing, bulk.new_ids(model, len(missing)), strict=True):

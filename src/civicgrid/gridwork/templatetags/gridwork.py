@@ -1,5 +1,5 @@
 """Template helpers of grid work: durations as people say them, which grid-work pages a user's posts open (for the
-navigation and the home page), and links to the registry's household and resident pages where that app has them."""
+navigation and the home page), and names masked as lists show them."""
 
 from datetime import date
 from typing import Any
@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core.masking import mask_name
+from civicgrid.core.templatetags.civicgrid import masked_name
 from civicgrid.gridwork.choices import PointVerdict
 from civicgrid.gridwork.permissions import SUPERVISOR_ROLES
 from civicgrid.people.choices import Role
 
 register = template.Library()
-
-# The registry's pages, by the URL names it may give them (the first that exists is used; none: no link).
+# the masking filters every page shares (core), under this library's name too
+register.filter(masked_name)
 
 
 @register.filter
@@ -47,12 +47,6 @@ def km(metres: float | None) -> str:
 def share(part: int | float | None, whole: int | float | None) -> int:
     """`part` as a whole percentage of `whole`, at most 100 (for progress bars)."""
     return min(round(100 * (part or 0) / whole), 100) if whole else 0
-
-
-@register.filter
-def masked_name(value: str) -> str:
-    """张** : a resident's name as lists show it (the registry's pages unmask, with a reason, for those who may)."""
-    return mask_name(value or "")
 
 
 @register.filter

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicgrid.core.masking import mask_id_number, mask_name, mask_phone
+from civicgrid.core.templatetags.civicgrid import masked_id, masked_name, masked_phone
 from civicgrid.hall.choices import (
     BACK_OFFICE_ROLES,
     CLERK_ROLES,
@@ -18,22 +18,11 @@ from civicgrid.hall.choices import (
 )
 
 register = template.Library()
+# the masking filters every page shares (core), under this library's name too
+register.filter(masked_name)
+register.filter(masked_id)
+register.filter(masked_phone)
 NO_VALUE = "—"  # 0/0: no value, never 0 % or 100 %
-
-
-@register.filter
-def masked_name(value: str) -> str:
-    return mask_name(value or "")
-
-
-@register.filter
-def masked_id(value: str) -> str:
-    return mask_id_number(value or "")
-
-
-@register.filter
-def masked_phone(value: str) -> str:
-    return mask_phone(value or "")
 
 
 @register.filter

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicgrid.core import bulk as core_bulk
 from civicgrid.core.identity import check_phone, check_uscc
 from civicgrid.regions.choices import GridKind, Level
 from civicgrid.regions.models import Region
@@ -151,7 +152,7 @@ class BuildingImporter:
                 sequences[grid.pk] = int(last[-4:]) if last else 0
             sequences[grid.pk] += 1
             rows.append((f"{grid.code}{sequences[grid.pk]:04d}", grid.pk, estate.pk if estate else None, item))
-        ids = bulk.reserve_ids(Building, len(rows))
+        ids = core_bulk.new_ids(Building, len(rows))
         names = tuple(good[0]["values"]) if good else ()
         bulk.insert(
             Building,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civicgrid.core import bulk as core_bulk
 from civicgrid.core.identity import check_name, check_phone
 from civicgrid.registry import bulk
 from civicgrid.registry.choices import CodeList, HouseholdStatus, HousingStatus, ResidenceStatus, ResidentStatus
@@ -293,7 +294,7 @@ class ResidentImporter:
             if item.household not in self.households:
                 missing.setdefault(item.household, item)
         if missing:
-            ids = bulk.reserve_ids(Household, len(missing))
+            ids = core_bulk.new_ids(Household, len(missing))
             rows = []
             for pk, (key, item) in zip(ids, missing.items(), strict=True):
                 place = self.by_pk[key[0]]
@@ -310,7 +311,7 @@ class ResidentImporter:
                 constants={"import_batch_id": batch.pk},
             )
             self.created["households"] += len(rows)
-        ids = bulk.reserve_ids(Resident, len(good))
+        ids = core_bulk.new_ids(Resident, len(good))
         bulk.insert(
             Resident,
             ("id", *DB_COLUMNS, "household_id"),

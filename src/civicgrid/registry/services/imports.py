@@ -16,17 +16,17 @@ inside a savepoint that is rolled back when any row was bad.
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civicgrid.core import audit, personal_data
+from civicgrid.core import bulk as core_bulk
 from civicgrid.core.errors import NotFound, ValidationError
 from civicgrid.regions.models import Region
-from civicgrid.registry import bulk, policy
+from civicgrid.registry import policy
 from civicgrid.registry.choices import ImportKind, ImportMode, ImportStatus
 from civicgrid.registry.models import Building, Household, ImportBatch, Organisation, Resident, ResidentTag
 from civicgrid.registry.services.import_places import BuildingImporter, OrganisationImporter
@@ -106,23 +106,6 @@ def _actor_path(actor: Any) -> str:
     return common_path(paths)
 
 
-@contextmanager
-def _planned_per_chunk() -> Iterator[None]:
-    """The import grows tables as it goes: a generic plan that this connection's prepared statements made while a
-    table was small would scan the whole table for every chunk, so each lookup is planned for what is there. Back to
-    the default before the commit, where the deferred foreign-key checks run a million times on one plan."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL plan_cache_mode TO DEFAULT")
-
-
 def import_file(
     *, actor: Any, kind: str, data: bytes, file_name: str = "", mode: str = ImportMode.ALL_OR_NOTHING
 ) -> ImportBatch:
@@ -157,7 +140,7 @@ def import_file(
         bad: dict[int, list[Any]] = {}  # bad rows as read, for the error file
         total = imported = 0
         try:
-            with _planned_per_chunk(), transaction.atomic():
+            with core_bulk.custom_plans(), transaction.atomic():
                 for chunk in _chunks(table.rows):
                     total += len(chunk)
                     good, problems = importer.check(chunk, positions)
@@ -182,7 +165,7 @@ def import_file(
         batch.error_file = error_workbook(kind, table.headers, errors, bad) if errors else None
         if imported:
             if imported >= ANALYZE_AFTER:
-                bulk.analyze(Household, Resident, ResidentTag, Building, Organisation)
+                core_bulk.analyze(Household, Resident, ResidentTag, Building, Organisation)
             batch.status = ImportStatus.PARTIAL if errors else ImportStatus.IMPORTED
             batch.created = importer.created
             batch.region_path = common_path(importer.region_paths) or batch.region_path

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from civicgrid.core import audit
+from civicgrid.core import bulk as core_bulk
 from civicgrid.core.errors import PermissionDenied
 from civicgrid.registry import bulk
 from civicgrid.registry.choices import ImportKind, ImportMode, ImportStatus
@@ -79,7 +80,7 @@ class Loaded:
 def _write(model: type[Any], columns: tuple[str, ...], rows: list[tuple[Any, ...]], refs: dict[str, list[int]],
            extra: dict[str, Any]) -> list[int]:  # fmt: skip
     """Insert rows with fresh ids, their index references (`refs`: column -> ids of the referred rows) resolved."""
-    ids = bulk.reserve_ids(model, len(rows))
+    ids = core_bulk.new_ids(model, len(rows))
     positions = {name: columns.index(name) for name in refs}
     names = tuple(f"{name}_id" if name in refs else name for name in columns)
 
@@ -114,7 +115,7 @@ def bulk_load(*, actor: Any, chunks: Iterable[FilesChunk], label: str, fresh: bo
         with bulk.indexes_deferred(*tables):
             for chunk in chunks:
                 _load_chunk(chunk, batch, loaded)
-        bulk.analyze(Estate, Building, Entrance, Household, Resident, ResidentTag, Organisation)
+        core_bulk.analyze(Estate, Building, Entrance, Household, Resident, ResidentTag, Organisation)
         batch.total_rows = batch.imported_rows = loaded.residents
         batch.created = dict(loaded.__dict__)
         batch.save(update_fields=["total_rows", "imported_rows", "created"])

@@ -10,10 +10,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from civicgrid.core.identity import age
-from civicgrid.core.masking import mask_id_number, mask_phone
+from civicgrid.core.templatetags.civicgrid import masked_id, masked_phone
 from civicgrid.registry import policy
 
 register = template.Library()
+# the masking filters every page shares (core), under this library's name too
+register.filter(masked_id)
+register.filter(masked_phone)
 
 
 @register.simple_tag(takes_context=True)
@@ -53,16 +56,6 @@ def share(part: int | None, whole: int | None) -> str:
 @register.filter
 def rate(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
-
-
-@register.filter
-def masked_id(value: str) -> str:
-    return mask_id_number(value or "")
-
-
-@register.filter
-def masked_phone(value: str) -> str:
-    return mask_phone(value or "")
 
 
 @register.filter

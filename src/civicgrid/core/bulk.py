@@ -1,5 +1,7 @@
-"""Rows written in bulk, for the history import and the statistics' roll-up: drafts instead of model instances, and
-COPY (PostgreSQL) or one executemany (SQLite) instead of `bulk_create`.
+"""Rows written in bulk (the service centre's and grid work's history imports, the statistics' roll-up): drafts
+instead of model instances, and COPY (PostgreSQL) or one executemany (SQLite) instead of `bulk_create`; ids reserved
+before writing (`new_ids`, also for the registry and the work-order history); custom plans while a table grows
+(`custom_plans`) and fresh statistics after (`analyze`).
 
 A model instance per row, and `bulk_create` compiling every value of every row through its field, cost more than
 all the rest of a large import; `auto_now` fields would also overwrite the times the steps really happened. A draft
@@ -7,7 +9,8 @@ is a plain object with the model's column attributes (`ticket.counter_id`), star
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,10 +50,10 @@ def draft(model: type[models.Model], **values: Any) -> Any:
 def new_ids(model: type[models.Model], count: int) -> list[int]:
     """`count` primary keys the table will never give out again: the rows are written with them.
 
-    On SQLite the caller's transaction must already hold the write lock (it has written something), so nobody else
-    can insert between reading the highest id and the insert.
+    On SQLite the caller's transaction must already hold the write lock (CivicGrid opens transactions IMMEDIATE), so
+    nobody else can insert between reading the highest id and the insert.
     """
-    if not count:
+    if count <= 0:
         return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
@@ -61,6 +64,9 @@ def new_ids(model: type[models.Model], count: int) -> list[int]:
             return [row[0] for row in cursor.fetchall()]
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
         (top,) = cursor.fetchone()
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        top = max(top, found[0] if found else 0)  # AUTOINCREMENT: never the id of a deleted row again
         return list(range(top + 1, top + 1 + count))
 
 
@@ -130,3 +136,29 @@ def write(model: type[models.Model], drafts: Sequence[Any], *, with_id: bool) ->
         else:
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(rows()))
+
+
+@contextmanager
+def custom_plans() -> Iterator[None]:
+    """For code that grows tables in chunks and looks rows up between them (an import): a generic plan that this
+    connection's prepared statements made while a table was small would scan the whole table for every chunk, so
+    each statement is planned for what is there. Back to the default when the block ends, before the commit, where
+    the deferred foreign-key checks run a million times on one plan. Use it inside the caller's transaction."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode TO DEFAULT")
+
+
+def analyze(*models_: type[models.Model]) -> None:
+    """Refresh the planner's statistics of tables that just grew by many rows (SQLite has none until asked, and
+    without them it may pick a plan that reads a million rows once per region)."""
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
