@@ -78,6 +78,7 @@ PLAIN = frozenset(
         "BigIntegerField",
         "BooleanField",
         "CharField",
+        "FloatField",
         "IntegerField",
         "PositiveIntegerField",
         "PositiveSmallIntegerField",

@@ -705,45 +705,6 @@ def _moment(value: datetime | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-# Columns whose Python values the database drivers take as they are; any other kind goes through its field.
-PLAIN_FIELDS = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "FloatField",
-        "ForeignKey",
-        "IntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SmallIntegerField",
-        "TextField",
-    }
-)
-
-
-def _write_orders(timelines: list[Timeline]) -> None:
-    fields = list(WorkOrder._meta.concrete_fields)
-    pairs: list[tuple[str, Any]] = []  # attribute, and how to adapt its value (None: as it is)
-    for f in fields:
-        kind = f.get_internal_type()
-        if kind in PLAIN_FIELDS:
-            pairs.append((f.attname, None))
-        elif kind == "DateTimeField":
-            pairs.append((f.attname, _moment))
-        else:  # JSON, and whatever a later migration adds: the field's own adaptation
-            pairs.append((f.attname, lambda value, f=f: f.get_db_prep_save(value, connection)))
-
-    def rows() -> Iterable[list[Any]]:
-        for timeline in timelines:
-            order = timeline.order
-            yield [getattr(order, name) if adapt is None else adapt(getattr(order, name)) for name, adapt in pairs]
-
-    _write_rows(WorkOrder._meta.db_table, [str(f.column) for f in fields], rows())
-
-
 EVENT_COLUMNS = ("work_order_id", "action", "from_status", "to_status", "actor_id", "actor_label", "note", "data")
 
 
@@ -790,7 +751,7 @@ def _write(actor: Any, timelines: list[Timeline]) -> HistoryResult:
         timeline.order.pk = pk
         timeline.order.updated_at = timeline.events[-1].at  # when it last changed, not when it was imported
     notes = _link_merges(timelines)
-    _write_orders(timelines)
+    bulk.write(WorkOrder, [timeline.order for timeline in timelines], with_id=True)
     _write_events([(t.order.pk, e) for t in timelines for e in t.events] + notes)
     statuses = Counter(t.status for t in timelines)
     numbers = sorted(t.order.number for t in timelines)
