@@ -13,6 +13,10 @@ wsgi_app = "civicgrid.wsgi:application"
 # Several processes need the shared cache (REDIS_URL) for the per-client rate limits to count across them.
 workers = int(os.environ.get("WEB_CONCURRENCY") or ((os.cpu_count() or 1) + 1 if os.environ.get("REDIS_URL") else 1))
 worker_class = "gthread"
+# The application (and every view: civicgrid.wsgi) is imported once, before the workers are forked: a worker that
+# imported it itself answered its first requests seconds late, and each kept its own copy of the code. A code
+# change therefore needs a restart, not a HUP.
+preload_app = True
 threads = int(os.environ.get("WEB_THREADS", "4"))
 keepalive = 15  # the kiosk, the board and the load generator keep their connection between requests
 timeout = 60  # an Excel export of a whole ledger may take this long

@@ -4,6 +4,8 @@
 #   bash bench/hall.sh setup   # once: database cg_hall, the demo district, a year of the 13 centres (~300,000 tickets)
 #   bash bench/hall.sh stats   # centre statistics over the year, in process (stored roll-up and all live)
 #   bash bench/hall.sh run     # serve it (gunicorn, as `make serve`); ticket issue and call under 20 clients; check
+#   bash bench/hall.sh tickets # serve it; 20 kiosks pressing (wrk), paced from 100 to 300 presses a second, then
+#                              # without pause; CPU per press of the server, PostgreSQL and the generator; check
 #
 # Results go to var/bench/results.jsonl (one JSON line per HTTP run) and are copied by hand into bench/README.md.
 # Run from the repository root after `make venv`. PostgreSQL at 127.0.0.1:5432, user postgres (BENCH_PG to change).
@@ -17,6 +19,22 @@ bin=.venv/bin
 results=var/bench/results.jsonl
 mkdir -p var/bench
 export DATABASE_URL=$PG/cg_hall CONN_MAX_AGE=60 DEBUG=0 LOG_LEVEL=WARNING REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+
+presses() {  # label pause_ms: 20 kiosks of the bench centre, each waiting pause_ms on average between presses
+  local bench=var/bench/hall.json
+  $bin/python bench/hall_bench.py prepare >/dev/null  # an empty queue, as in the morning
+  $bin/python bench/cpu.py --per auto --json "$results" -- wrk -t2 -c"$CLIENTS" -d"${DURATION}s" --timeout 10s \
+    -s bench/hall_ticket.lua "http://127.0.0.1:$PORT" -- "$(jq -r .centre $bench)" "$(jq -r .kiosk $bench)" \
+    "$(jq -r '.groups | join(",")' $bench)" "$2" "$results" "$1" | grep -E '^\{|^CPU'
+}
+
+serve() {
+  $bin/python bench/hall_bench.py prepare >/dev/null  # fresh tokens, every counter signed in
+  PORT=$PORT $bin/gunicorn -c gunicorn.conf.py >var/bench/server.log 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/hall/public/centres" && break; sleep 0.2; done
+}
 
 load() {  # scenario label
   $bin/python bench/load.py --base "http://127.0.0.1:$PORT" --scenario "$1" --label "$2" \
@@ -42,19 +60,23 @@ case "${1:-run}" in
     $bin/python bench/hall_bench.py stats
     ;;
   run)
-    $bin/python bench/hall_bench.py prepare >/dev/null  # fresh tokens, every counter signed in
-    PORT=$PORT $bin/gunicorn -c gunicorn.conf.py >var/bench/server.log 2>&1 &
-    server=$!
-    trap 'kill $server 2>/dev/null || true' EXIT
-    for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/hall/public/centres" && break; sleep 0.2; done
+    serve
     load hall-ticket "gunicorn ${WEB_CONCURRENCY:-3}x4"
     load hall-call "gunicorn ${WEB_CONCURRENCY:-3}x4"
     $bin/python bench/hall_bench.py prepare >/dev/null  # the calls' last tickets started, so the next run calls on
     load hall-mixed "gunicorn ${WEB_CONCURRENCY:-3}x4"
     $bin/python bench/hall_bench.py check
     ;;
+  tickets)
+    command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
+    serve
+    label="gunicorn ${WEB_CONCURRENCY:-3}x${WEB_THREADS:-4}"
+    presses "$label warm-up" 0 >/dev/null
+    for pause in 200 100 60 0; do presses "$label, pause ${pause} ms" "$pause"; done
+    $bin/python bench/hall_bench.py check
+    ;;
   *)
-    echo "usage: bash bench/hall.sh setup|stats|run" >&2
+    echo "usage: bash bench/hall.sh setup|stats|run|tickets" >&2
     exit 2
     ;;
 esac

@@ -57,7 +57,7 @@ def main() -> None:
         send(client, scenario, rng, seat % 4 + 1)
     statuses: Counter[int] = Counter()
     statements: Counter[str] = Counter()
-    profile = cProfile.Profile() if options.profile else None
+    profile = cProfile.Profile(time.process_time) if options.profile else None  # CPU, not waiting
     cpu, wall = time.process_time(), time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         if profile:
@@ -76,7 +76,7 @@ def main() -> None:
     for sql, count in statements.most_common():
         print(f"  {count / n:5.2f}  {sql}")
     if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(options.profile)
+        pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(options.profile)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,19 @@ def test_given_a_token_then_it_authenticates_until_revoked_or_expired(tree):
     assert me["username"] == "worker_a1" and me["roles"] == ["grid_worker"]
     assert me["jurisdiction"] == [tree.grid_a1.code]
     assert Client(headers={"Authorization": "Bearer cg_not-a-token"}).get("/api/v1/people/me").status_code == 401
+    # its use is recorded, at most once a minute
+    first_use = ApiToken.objects.get(pk=record.pk).last_used_at
+    assert first_use is not None
+    client.get("/api/v1/people/me")
+    assert ApiToken.objects.get(pk=record.pk).last_used_at == first_use
+    ApiToken.objects.filter(pk=record.pk).update(last_used_at=first_use - timedelta(minutes=2))
+    client.get("/api/v1/people/me")
+    assert ApiToken.objects.get(pk=record.pk).last_used_at > first_use
+    # a deactivated account's token no longer works, nor an expired or revoked token
+    type(tree.worker_a1).objects.filter(pk=tree.worker_a1.pk).update(is_active=False)
+    assert client.get("/api/v1/people/me").status_code == 401
+    type(tree.worker_a1).objects.filter(pk=tree.worker_a1.pk).update(is_active=True)
+    assert client.get("/api/v1/people/me").status_code == 200
     ApiToken.objects.filter(pk=record.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     assert client.get("/api/v1/people/me").status_code == 401
     ApiToken.objects.filter(pk=record.pk).update(expires_at=None, is_active=False)

@@ -83,8 +83,8 @@ def test_two_attempts_of_one_press_arriving_together_make_one_ticket(hall):
     assert NumberSequence.objects.get(centre_id=hall.centre_a.pk, series="A").last == 1
 
 
-def test_a_check_in_retried_gets_its_ticket(hall, clock):
-    appointment = services.appointment_book(
+def book_today(hall, clock):
+    return services.appointment_book(
         actor=None,
         centre_code=hall.centre_a.code,
         item_code="0101",
@@ -94,6 +94,10 @@ def test_a_check_in_retried_gets_its_ticket(hall, clock):
         id_number=rid("19850505", "321"),
         phone="13800001111",
     )
+
+
+def test_a_check_in_retried_gets_its_ticket(hall, clock):
+    appointment = book_today(hall, clock)
     first = services.appointment_check_in(
         actor=None, centre_code=hall.centre_a.code, code=appointment.code, idempotency_key="check-in-0001"
     )
@@ -107,6 +111,21 @@ def test_a_check_in_retried_gets_its_ticket(hall, clock):
         services.appointment_check_in(
             actor=None, centre_code=hall.centre_a.code, code=appointment.code, idempotency_key="check-in-0002"
         )
+
+
+def test_a_check_in_with_the_key_of_another_press_is_refused_and_checks_nothing_in(hall, clock):
+    # given a kiosk press, and an appointment whose check-in is sent with that press's key (a faulty kiosk)
+    walk_in = press(hall, "kiosk-press-0009")
+    appointment = book_today(hall, clock)
+    # when it checks in, then it is told the key is taken instead of getting the walk-in's ticket
+    from civicgrid.core.errors import Conflict
+
+    with pytest.raises(Conflict, match=f"已用于号票 {walk_in.code}"):
+        services.appointment_check_in(
+            actor=None, centre_code=hall.centre_a.code, code=appointment.code, idempotency_key="kiosk-press-0009"
+        )
+    appointment.refresh_from_db()
+    assert appointment.status == "booked" and Ticket.objects.count() == 1
 
 
 # ---------------------------------------------------------------- the way the result reaches the resident

@@ -45,7 +45,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 class _AlreadyIssued(Exception):  # a signal, not an error: the press was served before
-    """Raised inside the ticket's transaction to roll back its number when the press turns out to be a retry."""
+    """Raised when a ticket's insert met the same press's earlier ticket (its number rolled back with it)."""
 
     def __init__(self, ticket: Ticket) -> None:
         super().__init__(ticket.code)
@@ -65,6 +65,10 @@ def issued_with_key(centre: Centre, key: str) -> Ticket | None:
         return None
     rows = Ticket.objects.select_related("group", "centre", "appointment")
     return rows.filter(centre=centre, day=timezone.localdate(), issue_key=key).first()
+
+
+def _key_used(ticket: Ticket) -> Conflict:
+    return Conflict(_("这个取号请求标识已用于号票 %(code)s，请重新签到。") % {"code": ticket.code})
 
 
 def _public_centre(code: str) -> Centre:
@@ -152,7 +156,6 @@ def ticket_issue(
         return retried.ticket
 
 
-@transaction.atomic
 def _new_ticket(
     *,
     actor: Any,
@@ -169,35 +172,41 @@ def _new_ticket(
 ) -> Ticket:
     now = timezone.now()
     day = timezone.localdate(now)
-    number = next_in_series(centre.pk, day, group.code)
-    # The upsert above holds the group's sequence row until this transaction ends, so two attempts of one press
-    # that arrive together queue here: the second sees the first's ticket and rolls its own number back.
-    earlier = issued_with_key(centre, idempotency_key)
-    if earlier is not None:
-        raise _AlreadyIssued(earlier)
-    ticket = Ticket.objects.create(
-        centre=centre,
-        day=day,
-        group=group,
-        number=number,
-        code=f"{group.code}{number:03d}",
-        source=source,
-        priority_reason=priority_reason,
-        appointment=appointment,
-        resident_name=resident_name,
-        id_number=id_number,
-        issued_at=now,
-        queued_at=queued_at,
-        extended=extended,
-        issue_key=idempotency_key,
-    )
-    _event(ticket, TicketAction.ISSUE, actor, now, None)
-    audit.record(
-        actor=actor,
-        action="ticket.issue",
-        obj=ticket,
-        after={"code": ticket.code, "source": source, "priority": priority_reason, "extended": extended},
-    )
+    try:
+        with transaction.atomic():
+            # The upsert holds the group's sequence row until this transaction ends: nothing slow after it.
+            number = next_in_series(centre.pk, day, group.code)
+            ticket = Ticket.objects.create(
+                centre=centre,
+                day=day,
+                group=group,
+                number=number,
+                code=f"{group.code}{number:03d}",
+                source=source,
+                priority_reason=priority_reason,
+                appointment=appointment,
+                resident_name=resident_name,
+                id_number=id_number,
+                issued_at=now,
+                queued_at=queued_at,
+                extended=extended,
+                issue_key=idempotency_key,
+            )
+            _event(ticket, TicketAction.ISSUE, actor, now, None)
+            audit.record(
+                actor=actor,
+                action="ticket.issue",
+                obj=ticket,
+                after={"code": ticket.code, "source": source, "priority": priority_reason, "extended": extended},
+            )
+    except IntegrityError:
+        # Two attempts of one press that arrive together: the unique index on the key makes the second wait for
+        # the first and then refuses it, and its number rolls back with it. Looking the key up before the insert
+        # instead would cost every press a query while it holds the sequence row.
+        earlier = issued_with_key(centre, idempotency_key)
+        if earlier is None:
+            raise
+        raise _AlreadyIssued(earlier) from None
     return ticket
 
 
@@ -217,19 +226,20 @@ def _event(ticket: Ticket, action: str, actor: Any, now: datetime, counter: Coun
 
 
 def _my_counter(actor: Any, counter_id: int) -> Counter:
-    """The counter, locked, if the actor is signed in at it."""
+    """The counter, locked, if the actor is signed in at it and still a clerk of its centre. Signing in checked the
+    jurisdiction, so every call does not read the counters of the actor's whole jurisdiction to find this one."""
     counter = (
-        selectors.counters(actor=actor)
-        .select_for_update(of=("self",))
+        Counter.objects.select_for_update(of=("self",))
         .select_related("centre")
-        .filter(pk=counter_id)
+        .filter(pk=counter_id, clerk_id=getattr(actor, "pk", None))
         .first()
     )
-    if counter is None:
+    if counter is not None and is_centre_clerk(actor, counter.centre):
+        return counter
+    reachable = selectors.counters(actor=actor).filter(pk=counter_id).first()
+    if reachable is None:
         raise NotFound(_("没有找到该窗口，或它不在您的管辖范围内。"))
-    if counter.clerk_id != getattr(actor, "pk", None):
-        raise PermissionDenied(_("请先在%(counter)s签到，再叫号。") % {"counter": counter})
-    return counter
+    raise PermissionDenied(_("请先在%(counter)s签到，再叫号。") % {"counter": reachable})
 
 
 def _finish_current(counter: Counter, actor: Any, now: datetime) -> None:
@@ -619,6 +629,8 @@ def appointment_check_in(
     key = _check_key(idempotency_key)
     earlier = issued_with_key(centre, key)
     if earlier is not None:
+        if earlier.appointment is None or earlier.appointment.code != (code or "").strip():
+            raise _key_used(earlier)
         return earlier
     now = timezone.now()
     with transaction.atomic():
@@ -661,19 +673,22 @@ def appointment_check_in(
         if identity.age_on(timezone.localdate(now)) >= centre.priority_age:
             priority = PriorityReason.ELDERLY
         period = hours.period_at(centre, max(now, start))
-        ticket = _new_ticket(
-            actor=actor if _staff(actor) else None,
-            centre=centre,
-            group=appointment.group,
-            source=TicketSource.APPOINTMENT,
-            priority_reason=priority,
-            resident_name=appointment.resident_name,
-            id_number=appointment.id_number,
-            queued_at=max(now, start),
-            extended=bool(period and period.extended),
-            appointment=appointment,
-            idempotency_key=key,
-        )
+        try:
+            ticket = _new_ticket(
+                actor=actor if _staff(actor) else None,
+                centre=centre,
+                group=appointment.group,
+                source=TicketSource.APPOINTMENT,
+                priority_reason=priority,
+                resident_name=appointment.resident_name,
+                id_number=appointment.id_number,
+                queued_at=max(now, start),
+                extended=bool(period and period.extended),
+                appointment=appointment,
+                idempotency_key=key,
+            )
+        except _AlreadyIssued as used:  # another press's key, sent at the same moment as that press
+            raise _key_used(used.ticket) from None
         appointment.status = AppointmentStatus.CHECKED_IN
         appointment.checked_in_at = now
         appointment.save(update_fields=["status", "checked_in_at"])
