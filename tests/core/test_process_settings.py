@@ -45,3 +45,15 @@ def test_without_redis_the_server_runs_one_process():
     assert run_python(code) == "1 gthread"
     workers, _kind = run_python(code, REDIS_URL="redis://127.0.0.1:6379/0").split()
     assert int(workers) == (os.cpu_count() or 1) + 1
+
+
+def test_the_application_is_imported_whole_and_without_a_connection_before_the_workers_fork():
+    # gunicorn imports civicgrid.wsgi once and forks its workers from it (preload_app): every view must be imported
+    # by then, and no database connection opened, or the workers would share one socket
+    code = (
+        "import runpy, sys; c = runpy.run_path('gunicorn.conf.py'); import civicgrid.wsgi; "
+        "from django.db import connections; "
+        "print(c['preload_app'], 'civicgrid.hall.api' in sys.modules, "
+        "all(x.connection is None for x in connections.all()))"
+    )
+    assert run_python(code, DJANGO_SETTINGS_MODULE="civicgrid.settings") == "True True True"
