@@ -6,6 +6,7 @@
 #   bash bench/hall.sh run     # serve it (gunicorn, as `make serve`); ticket issue and call under 20 clients; check
 #   bash bench/hall.sh tickets # serve it; 20 kiosks pressing (wrk), paced from 100 to 300 presses a second, then
 #                              # without pause; CPU per press of the server, PostgreSQL and the generator; check
+#   bash bench/hall.sh statements  # a press's SQL alone through pgbench (bench/hall_press.sql): the database's part
 #
 # Results go to var/bench/results.jsonl (one JSON line per HTTP run) and are copied by hand into bench/README.md.
 # Run from the repository root after `make venv`. PostgreSQL at 127.0.0.1:5432, user postgres (BENCH_PG to change).
@@ -75,8 +76,26 @@ case "${1:-run}" in
     for pause in 200 100 60 0; do presses "$label, pause ${pause} ms" "$pause"; done
     $bin/python bench/hall_bench.py check
     ;;
+  statements)  # the press's statements alone, through pgbench (bench/hall_press.sql), 20 clients, then 1
+    $bin/python bench/hall_bench.py prepare >/dev/null
+    db="$PG/cg_hall"
+    centre=$(psql "$db" -Atc "SELECT id FROM hall_centre WHERE code = '$(jq -r .centre var/bench/hall.json)'")
+    actor=$(psql "$db" -Atc "SELECT id FROM people_user WHERE username = 'bench.kiosk'")
+    digest=$(printf %s "$(jq -r .kiosk var/bench/hall.json)" | sha256sum | cut -d' ' -f1)
+    kind=$(psql "$db" -Atc "SELECT id FROM django_content_type WHERE app_label = 'hall' AND model = 'ticket'")
+    run="pgb$(date +%s)"
+    for clients in 20 1; do
+      pgbench -h 127.0.0.1 -U postgres -n -M prepared -c $clients -j $(( clients > 1 ? 2 : 1 )) -T 10 \
+        -D centre="$centre" -D actor="$actor" -D digest="$digest" -D ticket_type="$kind" -D run="$run" \
+        -f bench/hall_press.sql cg_hall | grep -E "^(tps|latency average|number of clients)"
+    done
+    psql -q "$db" -c "BEGIN; DELETE FROM core_auditentry WHERE request_id = '$run';
+      DELETE FROM hall_ticketevent WHERE ticket_id IN (SELECT id FROM hall_ticket WHERE issue_key LIKE '$run%');
+      DELETE FROM hall_ticket WHERE issue_key LIKE '$run%'; DELETE FROM hall_numbersequence
+      WHERE centre_id = $centre AND series IN ('P1', 'P2', 'P3', 'P4', 'P5'); COMMIT;"
+    ;;
   *)
-    echo "usage: bash bench/hall.sh setup|stats|run|tickets" >&2
+    echo "usage: bash bench/hall.sh setup|stats|run|tickets|statements" >&2
     exit 2
     ;;
 esac
