@@ -1,7 +1,6 @@
 import hashlib
 import secrets
 from itertools import takewhile
-from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -193,7 +192,3 @@ class ApiToken(models.Model):
     @staticmethod
     def new_token() -> str:
         return "cg_" + secrets.token_urlsafe(32)
-
-    def is_usable(self, now: Any = None) -> bool:
-        now = now or timezone.now()
-        return self.is_active and (self.expires_at is None or self.expires_at > now)
