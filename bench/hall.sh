@@ -4,8 +4,8 @@
 #   bash bench/hall.sh setup   # once: database cg_hall, the demo district, a year of the 13 centres (~300,000 tickets)
 #   bash bench/hall.sh stats   # centre statistics over the year, in process (stored roll-up and all live)
 #   bash bench/hall.sh run     # serve it (gunicorn, as `make serve`); ticket issue and call under 20 clients; check
-#   bash bench/hall.sh tickets # serve it; 20 kiosks pressing (wrk), paced from 100 to 300 presses a second, then
-#                              # without pause; CPU per press of the server, PostgreSQL and the generator; check
+#   bash bench/hall.sh tickets # serve it; 20 kiosks pressing (wrk), paced to offer about 100, 180 and 300 presses a
+#                              # second, then without pause; CPU per press of the server, PostgreSQL and wrk; check
 #   bash bench/hall.sh statements  # a press's SQL alone through pgbench (bench/hall_press.sql): the database's part
 #
 # Results go to var/bench/results.jsonl (one JSON line per HTTP run) and are copied by hand into bench/README.md.
@@ -73,7 +73,7 @@ case "${1:-run}" in
     serve
     label="gunicorn ${WEB_CONCURRENCY:-3}x${WEB_THREADS:-4}"
     presses "$label warm-up" 0 >/dev/null
-    for pause in 200 100 60 0; do presses "$label, pause ${pause} ms" "$pause"; done
+    for pause in 200 100 45 0; do presses "$label, pause ${pause} ms" "$pause"; done
     $bin/python bench/hall_bench.py check
     ;;
   statements)  # the press's statements alone, through pgbench (bench/hall_press.sql), 20 clients, then 1

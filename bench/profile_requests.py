@@ -76,6 +76,8 @@ def main() -> None:
     for sql, count in statements.most_common():
         print(f"  {count / n:5.2f}  {sql}")
     if profile:
+        if os.environ.get("PROFILE_DUMP"):
+            profile.dump_stats(os.environ["PROFILE_DUMP"])
         pstats.Stats(profile).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(options.profile)
 
 

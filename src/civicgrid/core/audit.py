@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from civicgrid.core.context import current_request_id
+from civicgrid.core.insert import insert
 from civicgrid.core.models import AuditEntry
 
 
@@ -68,9 +69,7 @@ def record(
     after: Mapping[str, Any] | None = None,
     region_path: str | None = None,
 ) -> AuditEntry:
-    row = entry(actor=actor, action=action, obj=obj, before=before, after=after, region_path=region_path)
-    row.save()
-    return row
+    return insert(entry(actor=actor, action=action, obj=obj, before=before, after=after, region_path=region_path))
 
 
 def record_many(rows: Iterable[AuditEntry]) -> int:

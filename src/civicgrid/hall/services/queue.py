@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from civicgrid.core import audit, notifications
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
 from civicgrid.core.identity import check_id_number, check_name, check_phone
+from civicgrid.core.insert import insert
 from civicgrid.core.notifications import Message
 from civicgrid.hall import hours, ratelimit, selectors
 from civicgrid.hall.choices import (
@@ -176,21 +177,23 @@ def _new_ticket(
         with transaction.atomic():
             # The upsert holds the group's sequence row until this transaction ends: nothing slow after it.
             number = next_in_series(centre.pk, day, group.code)
-            ticket = Ticket.objects.create(
-                centre=centre,
-                day=day,
-                group=group,
-                number=number,
-                code=f"{group.code}{number:03d}",
-                source=source,
-                priority_reason=priority_reason,
-                appointment=appointment,
-                resident_name=resident_name,
-                id_number=id_number,
-                issued_at=now,
-                queued_at=queued_at,
-                extended=extended,
-                issue_key=idempotency_key,
+            ticket = insert(
+                Ticket(
+                    centre=centre,
+                    day=day,
+                    group=group,
+                    number=number,
+                    code=f"{group.code}{number:03d}",
+                    source=source,
+                    priority_reason=priority_reason,
+                    appointment=appointment,
+                    resident_name=resident_name,
+                    id_number=id_number,
+                    issued_at=now,
+                    queued_at=queued_at,
+                    extended=extended,
+                    issue_key=idempotency_key,
+                )
             )
             _event(ticket, TicketAction.ISSUE, actor, now, None)
             audit.record(
@@ -211,14 +214,16 @@ def _new_ticket(
 
 
 def _event(ticket: Ticket, action: str, actor: Any, now: datetime, counter: Counter | None = None, **data: Any) -> None:
-    TicketEvent.objects.create(
-        ticket=ticket,
-        centre_id=ticket.centre_id,
-        action=action,
-        counter=counter,
-        actor=actor if _staff(actor) else None,
-        data=data,
-        created_at=now,
+    insert(
+        TicketEvent(
+            ticket=ticket,
+            centre_id=ticket.centre_id,
+            action=action,
+            counter=counter,
+            actor=actor if _staff(actor) else None,
+            data=data,
+            created_at=now,
+        )
     )
 
 
@@ -251,7 +256,7 @@ def _finish_current(counter: Counter, actor: Any, now: datetime) -> None:
                 _("%(code)s号已叫号尚未处理：请先开始办理、重呼或过号。") % {"code": ticket.code},
             )
     for ticket in current:
-        ticket.counter = counter
+        ticket.counter, ticket.centre = counter, counter.centre
         _apply(ticket, TicketAction.FINISH, actor=actor, now=now)
 
 
@@ -274,6 +279,7 @@ def _call(ticket: Ticket, counter: Counter, actor: Any, now: datetime) -> Ticket
     for name, value in changes.items():
         setattr(ticket, name, value)
     ticket.version += 1
+    ticket.centre = counter.centre  # for the audit entry's region, without reading it again
     _event(ticket, TicketAction.CALL, actor, now, counter=counter)
     audit.record(
         actor=actor,
@@ -340,17 +346,22 @@ def _apply(ticket: Ticket, action: str, *, actor: Any, now: datetime, to_counter
     before = ticket.status
     counter = ticket.counter
     data: dict[str, Any] = {}
+    changed = ["status", "version"]
     if action == TicketAction.RECALL:
         ticket.recall_count += 1
+        changed.append("recall_count")
     elif action == TicketAction.START:
         ticket.served_at = now
+        changed.append("served_at")
     elif action == TicketAction.FINISH:
         ticket.finished_at = now
         if ticket.called_at is not None and ticket.day == timezone.localdate(now):
             ticket.handle_seconds = max(int((now - ticket.called_at).total_seconds()), 0)
         # a ticket left open overnight and closed by the system has no honest handling time: it stays unknown
-    elif action == TicketAction.NO_SHOW:
+        changed += ["finished_at", "handle_seconds"]
+    elif action in (TicketAction.NO_SHOW, TicketAction.CANCEL):
         ticket.finished_at = now
+        changed.append("finished_at")
     elif action == TicketAction.TRANSFER:
         ticket.transfer_count += 1
         ticket.target_counter = to_counter
@@ -358,15 +369,15 @@ def _apply(ticket: Ticket, action: str, *, actor: Any, now: datetime, to_counter
         ticket.clerk = None
         ticket.called_at = ticket.served_at = None
         data = {"from": counter.number if counter else None, "to": to_counter.number if to_counter else None}
+        changed += ["transfer_count", "target_counter", "counter", "clerk", "called_at", "served_at"]
     elif action == TicketAction.REQUEUE:
         ticket.queued_at = now
         ticket.counter = ticket.clerk = ticket.target_counter = None
         ticket.called_at = ticket.finished_at = None
-    elif action == TicketAction.CANCEL:
-        ticket.finished_at = now
+        changed += ["queued_at", "counter", "clerk", "target_counter", "called_at", "finished_at"]
     ticket.status = before if target == SAME else target
     ticket.version += 1
-    ticket.save()
+    ticket.save(update_fields=changed)
     _event(ticket, action, actor, now, counter=to_counter if action == TicketAction.TRANSFER else counter, **data)
     audit.record(
         actor=actor if _staff(actor) else None,
