@@ -298,7 +298,8 @@ def call_next(*, actor: Any, counter_id: int) -> Ticket | None:
     counter = _my_counter(actor, counter_id)
     now = timezone.now()
     _finish_current(counter, actor, now)
-    candidates = selectors.waiting(counter.centre, counter=counter)
+    # without the group and appointment joined to every waiting row: the caller reads the called ticket again
+    candidates = selectors.waiting(counter.centre, counter=counter).select_related(None)
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     ticket = candidates.first()
