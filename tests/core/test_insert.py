@@ -19,7 +19,7 @@ def _columns(row):
 
 
 def test_an_inserted_audit_entry_reads_back_as_a_saved_one():
-    # given an actor, an object and JSON with Chinese text, a date and nesting
+    # given an actor, an object, and JSON with Chinese text, a null and nesting
     actor = User.objects.create_user("insert.actor", password="x" * 12, full_name="张三")
     region = Region.objects.create(code="320106", name="鼓楼区", level="district", path="/320106/")
     values = dict(actor=actor, action="test.insert", obj=region, before={"名称": "旧"}, after={"a": [1, {"b": None}]})
@@ -39,7 +39,7 @@ def test_insert_sends_both_save_signals_once():
     # given receivers of the save signals of audit entries
     seen = []
 
-    def receiver(signal, **kwargs):
+    def receiver(signal):
         return lambda sender, instance, **kw: seen.append((signal, instance.pk, kw.get("created"), kw["raw"]))
 
     on_pre, on_post = receiver("pre"), receiver("post")
