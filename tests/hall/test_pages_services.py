@@ -8,7 +8,7 @@ from datetime import time
 import pytest
 from django.db import connection
 
-from civicgrid.core.errors import ValidationError
+from civicgrid.core.errors import Conflict, ValidationError
 from civicgrid.core.models import AuditEntry
 from civicgrid.hall import selectors, services
 from civicgrid.hall.models import ApplicationEvent, Delivery, NumberSequence, ServiceItem, Ticket
@@ -118,14 +118,33 @@ def test_a_check_in_with_the_key_of_another_press_is_refused_and_checks_nothing_
     walk_in = press(hall, "kiosk-press-0009")
     appointment = book_today(hall, clock)
     # when it checks in, then it is told the key is taken instead of getting the walk-in's ticket
-    from civicgrid.core.errors import Conflict
-
     with pytest.raises(Conflict, match=f"已用于号票 {walk_in.code}"):
         services.appointment_check_in(
             actor=None, centre_code=hall.centre_a.code, code=appointment.code, idempotency_key="kiosk-press-0009"
         )
     appointment.refresh_from_db()
     assert appointment.status == "booked" and Ticket.objects.count() == 1
+
+
+def test_a_press_with_the_key_of_another_press_is_refused_and_takes_no_number(hall, clock):
+    # given a press for group A, and a check-in
+    walk_in = press(hall, "kiosk-press-0010")
+    appointment = book_today(hall, clock)
+    checked_in = services.appointment_check_in(
+        actor=None, centre_code=hall.centre_a.code, code=appointment.code, idempotency_key="check-in-0010"
+    )
+    # when a press for another group, or a walk-in's press, is sent with one of their keys
+    for key, group in (("kiosk-press-0010", "B"), ("check-in-0010", checked_in.group.code)):
+        with pytest.raises(Conflict, match="已用于号票"):
+            press(hall, key, group)
+    # then it is told the key is taken, and no ticket or number was made for it
+    assert Ticket.objects.count() == 2
+    assert not NumberSequence.objects.filter(centre_id=hall.centre_a.pk, series="B").exists()
+    assert press(hall, "kiosk-press-0010").pk == walk_in.pk  # the true retry is still answered
+    # and after the cut-off the same holds
+    clock.set("2026-09-28T17:16")
+    with pytest.raises(Conflict, match="已用于号票"):
+        press(hall, "kiosk-press-0010", "B")
 
 
 # ---------------------------------------------------------------- the way the result reaches the resident

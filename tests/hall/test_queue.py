@@ -4,6 +4,7 @@ import threading
 
 import pytest
 import yaml
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
 from civicgrid.core.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationError
@@ -198,6 +199,8 @@ def test_calling_needs_the_clerk_signed_in_at_that_counter(hall):
     hall.ticket("A")
     with pytest.raises(PermissionDenied, match="请先在1号窗口签到"):
         call(hall)
+    with pytest.raises(NotFound):  # nobody signed in there is not "signed in" for someone without an account
+        call(hall, AnonymousUser())
     hall.sign_in()
     with pytest.raises(PermissionDenied):
         call(hall, hall.clerk_a2)

@@ -69,7 +69,19 @@ def issued_with_key(centre: Centre, key: str) -> Ticket | None:
 
 
 def _key_used(ticket: Ticket) -> Conflict:
-    return Conflict(_("这个取号请求标识已用于号票 %(code)s，请重新签到。") % {"code": ticket.code})
+    return Conflict(_("这个取号请求标识已用于号票 %(code)s，请重试。") % {"code": ticket.code})
+
+
+def _same_press(earlier: Ticket, *, group_id: int | None = None, appointment_code: str | None = None) -> Ticket:
+    """The ticket an earlier attempt of this press made. A key another press used (another group, a check-in's key
+    sent with a walk-in's press or the reverse) is refused: that press's ticket is not this one's answer."""
+    if appointment_code is not None:
+        same = earlier.appointment is not None and earlier.appointment.code == appointment_code
+    else:
+        same = earlier.appointment_id is None and earlier.group_id == group_id
+    if not same:
+        raise _key_used(earlier)
+    return earlier
 
 
 def _public_centre(code: str) -> Centre:
@@ -135,7 +147,7 @@ def ticket_issue(
         # a press retried after the cut-off still gets the ticket its first attempt made
         earlier = issued_with_key(centre, key)
         if earlier is not None:
-            return earlier
+            return _same_press(earlier, group_id=group.pk)
         raise ValidationError(
             _("现在不是取号时间。今日服务时间：%(hours)s。")
             % {"hours": hours.describe(centre, timezone.localdate(now))}
@@ -154,7 +166,7 @@ def ticket_issue(
             idempotency_key=key,
         )
     except _AlreadyIssued as retried:
-        return retried.ticket
+        return _same_press(retried.ticket, group_id=group.pk)
 
 
 def _new_ticket(
@@ -233,11 +245,14 @@ def _event(ticket: Ticket, action: str, actor: Any, now: datetime, counter: Coun
 def _my_counter(actor: Any, counter_id: int) -> Counter:
     """The counter, locked, if the actor is signed in at it and still a clerk of its centre. Signing in checked the
     jurisdiction, so every call does not read the counters of the actor's whole jurisdiction to find this one."""
+    clerk_id = getattr(actor, "pk", None)
     counter = (
         Counter.objects.select_for_update(of=("self",))
         .select_related("centre")
-        .filter(pk=counter_id, clerk_id=getattr(actor, "pk", None))
+        .filter(pk=counter_id, clerk_id=clerk_id)
         .first()
+        if clerk_id is not None  # (clerk_id=None would find a counter nobody is signed in at)
+        else None
     )
     if counter is not None and is_centre_clerk(actor, counter.centre):
         return counter
@@ -641,9 +656,7 @@ def appointment_check_in(
     key = _check_key(idempotency_key)
     earlier = issued_with_key(centre, key)
     if earlier is not None:
-        if earlier.appointment is None or earlier.appointment.code != (code or "").strip():
-            raise _key_used(earlier)
-        return earlier
+        return _same_press(earlier, appointment_code=(code or "").strip())
     now = timezone.now()
     with transaction.atomic():
         appointment = (
